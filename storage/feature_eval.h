@@ -1,0 +1,25 @@
+// Point-in-time feature computation from one customer's stored records. Pure functions:
+// no I/O, thread-safe. Used by ProfileStore::GetFeatures and ::Export.
+#pragma once
+
+#include "absl/time/time.h"
+#include "storage/feature_registry.h"
+#include "storage/records.pb.h"
+#include "storage/types.h"
+
+namespace cohort::storage {
+
+// One customer's records as read from RocksDB; null when the record is absent.
+struct CustomerRecords {
+  const records::Aggregates* aggregates = nullptr;
+  const records::AttributeSet* attributes = nullptr;
+};
+
+// Computes the `selection` of `registry` for one customer as of `as_of`.
+// Point-in-time, day resolution: events on days before ExclusiveEndDay(as_of) count;
+// attribute versions with event time <= as_of count. found=false (every value its default
+// with status NOT_FOUND) when no event and no attribute version is visible as of `as_of`.
+FeatureVector EvaluateFeatures(const FeatureRegistry& registry, const FeatureSelection& selection,
+                               const CustomerRecords& records, absl::Time as_of);
+
+}  // namespace cohort::storage
