@@ -1,0 +1,604 @@
+// ProfileStore on RocksDB. Layout and semantics: docs/storage.md.
+#include "storage/profile_store.h"
+
+#include <algorithm>
+#include <mutex>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "common/validation.h"
+#include "google/protobuf/arena.h"
+#include "rocksdb/db.h"
+#include "rocksdb/slice.h"
+#include "rocksdb/snapshot.h"
+#include "rocksdb/utilities/checkpoint.h"
+#include "rocksdb/write_batch.h"
+#include "storage/feature_eval.h"
+#include "storage/input_checks.h"
+#include "storage/keys.h"
+#include "storage/merge_operators.h"
+#include "storage/record_codec.h"
+#include "storage/records.pb.h"
+#include "storage/rocks_config.h"
+
+namespace cohort::storage {
+
+using internal::ColumnFamily;
+using internal::FromRocks;
+
+class ProfileStore::Impl {
+ public:
+  Impl(StoreOptions options, std::shared_ptr<const FeatureRegistry> registry)
+      : options_(std::move(options)),
+        registry_(std::move(registry)),
+        stripes_(std::make_unique<std::mutex[]>(options_.lock_stripes)) {}
+
+  ~Impl() {
+    if (db_ == nullptr) return;
+    handles_.clear();  // handles must go before the DB closes
+    db_->Close().PermitUncheckedError();
+  }
+
+  rocksdb::ColumnFamilyHandle* cf(ColumnFamily family) const { return handles_[family].get(); }
+
+  StoreOptions options_;
+  std::shared_ptr<const FeatureRegistry> registry_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<std::unique_ptr<rocksdb::ColumnFamilyHandle>> handles_;  // by ColumnFamily
+  // Striped locks over dedup keys: held from the dedup lookup until the batch is written.
+  // std::mutex, not absl::Mutex: a batch holds up to lock_stripes of them at once, which
+  // absl's debug deadlock detection (on in Debian's build) makes quadratic.
+  std::unique_ptr<std::mutex[]> stripes_;
+};
+
+namespace {
+
+absl::Status CheckOptions(const StoreOptions& o, const FeatureRegistry* registry) {
+  if (registry == nullptr) return absl::InvalidArgumentError("registry must not be null");
+  if (o.path.empty()) return absl::InvalidArgumentError("options.path is empty");
+  if (o.partitions == 0 || o.partitions > kMaxPartitions) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("options.partitions is ", o.partitions, "; it must be in [1, 65536]"));
+  }
+  if (o.retention_days < 1)
+    return absl::InvalidArgumentError("options.retention_days must be >= 1");
+  if (o.history_cap < 1) return absl::InvalidArgumentError("options.history_cap must be >= 1");
+  if (o.attribute_versions < 1) {
+    return absl::InvalidArgumentError("options.attribute_versions must be >= 1");
+  }
+  if (o.lock_stripes < 1) return absl::InvalidArgumentError("options.lock_stripes must be >= 1");
+  if (!o.clock) return absl::InvalidArgumentError("options.clock is empty");
+  return absl::OkStatus();
+}
+
+absl::Status CheckSelection(const FeatureSelection& selection, const FeatureRegistry& registry) {
+  for (size_t index : selection.indices) {
+    if (index >= registry.features().size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("feature selection index ", index, " is not in this store's registry (",
+                       registry.features().size(), " features); build selections with Select()"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Locks a sorted, unique set of stripes in order (so batches never deadlock) and unlocks
+// them on destruction.
+class StripeLocks {
+ public:
+  StripeLocks(std::mutex* stripes, std::vector<uint32_t> ids)
+      : stripes_(stripes), ids_(std::move(ids)) {
+    for (uint32_t id : ids_) stripes_[id].lock();
+  }
+  ~StripeLocks() {
+    for (auto it = ids_.rbegin(); it != ids_.rend(); ++it) stripes_[*it].unlock();
+  }
+  StripeLocks(const StripeLocks&) = delete;
+  StripeLocks& operator=(const StripeLocks&) = delete;
+
+ private:
+  std::mutex* stripes_;
+  std::vector<uint32_t> ids_;
+};
+
+absl::string_view View(const rocksdb::Slice& slice) {
+  return absl::string_view(slice.data(), slice.size());
+}
+
+template <typename Record>
+absl::Status ParseRecord(const rocksdb::Slice& bytes, absl::string_view what,
+                         absl::string_view customer_id, Record* record) {
+  if (record->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::OkStatus();
+  }
+  return absl::DataLossError(
+      absl::StrCat("stored ", what, " record of customer '", customer_id, "' does not parse"));
+}
+
+// Reads the records of one customer from `families` at one snapshot. found[i] tells whether
+// families[i] holds the key; values[i] is then its value.
+absl::Status ReadCustomer(rocksdb::DB& db,
+                          const std::vector<rocksdb::ColumnFamilyHandle*>& families,
+                          const std::string& key, std::vector<rocksdb::PinnableSlice>* values,
+                          std::vector<bool>* found) {
+  const size_t n = families.size();
+  std::vector<rocksdb::Slice> keys(n, rocksdb::Slice(key));
+  std::vector<rocksdb::Status> statuses(n);
+  values->clear();
+  values->resize(n);
+  found->assign(n, false);
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs = families;
+  rocksdb::ManagedSnapshot snapshot(&db);
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot.snapshot();
+  db.MultiGet(read, n, cfs.data(), keys.data(), values->data(), statuses.data());
+  for (size_t i = 0; i < n; ++i) {
+    if (statuses[i].ok()) {
+      (*found)[i] = true;
+    } else if (!statuses[i].IsNotFound()) {
+      return FromRocks(statuses[i], "reading customer");
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+ProfileStore::ProfileStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ProfileStore::~ProfileStore() = default;
+
+absl::StatusOr<std::unique_ptr<ProfileStore>> ProfileStore::Open(
+    StoreOptions options, std::shared_ptr<const FeatureRegistry> registry) {
+  COHORT_RETURN_IF_ERROR(CheckOptions(options, registry.get()));
+  auto impl = std::make_unique<Impl>(std::move(options), std::move(registry));
+  const StoreOptions& o = impl->options_;
+
+  rocksdb::DB* db = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::Status s = rocksdb::DB::Open(internal::MakeDbOptions(o), o.path,
+                                        internal::MakeColumnFamilies(o), &handles, &db);
+  COHORT_RETURN_IF_ERROR(FromRocks(s, absl::StrCat("opening store at ", o.path)));
+  impl->db_.reset(db);
+  for (auto* handle : handles) impl->handles_.emplace_back(handle);
+
+  std::string meta_value;
+  s = db->Get(rocksdb::ReadOptions(), impl->cf(internal::kDefaultCf), internal::kMetadataKey,
+              &meta_value);
+  if (s.IsNotFound()) {
+    internal::StoreMetadata meta;
+    meta.partitions = o.partitions;
+    rocksdb::WriteOptions write;
+    write.sync = true;
+    s = db->Put(write, impl->cf(internal::kDefaultCf), internal::kMetadataKey,
+                internal::EncodeMetadata(meta));
+    COHORT_RETURN_IF_ERROR(FromRocks(s, "writing store metadata"));
+  } else {
+    COHORT_RETURN_IF_ERROR(FromRocks(s, "reading store metadata"));
+    COHORT_ASSIGN_OR_RETURN(internal::StoreMetadata meta, internal::DecodeMetadata(meta_value));
+    if (meta.format_version != internal::kFormatVersion) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("store at ", o.path, " has format version ", meta.format_version,
+                       "; this build reads version ", internal::kFormatVersion));
+    }
+    if (meta.partitions != o.partitions) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("store at ", o.path, " was created with ", meta.partitions,
+                       " partitions but options.partitions is ", o.partitions,
+                       "; the partition count is fixed when a store is created"));
+    }
+  }
+  return std::unique_ptr<ProfileStore>(new ProfileStore(std::move(impl)));
+}
+
+absl::StatusOr<std::vector<IngestResult>> ProfileStore::Ingest(absl::Span<const Event> events,
+                                                               Durability durability) {
+  Impl& s = *impl_;
+  const StoreOptions& o = s.options_;
+  const absl::Time now = o.clock();
+  std::vector<IngestResult> results(events.size());
+
+  struct Candidate {
+    size_t index;
+    std::string customer_key;
+    std::string dedup_key;
+  };
+  std::vector<Candidate> candidates;
+  candidates.reserve(events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    absl::Status valid = internal::CheckEvent(events[i], now, o.retention_days);
+    if (!valid.ok()) {
+      results[i].outcome = IngestOutcome::kRejected;
+      results[i].reason = std::string(valid.message());
+      continue;
+    }
+    std::string customer_key = internal::CustomerKeyOf(events[i].customer_id, o.partitions);
+    std::string dedup_key = internal::DedupKey(customer_key, events[i].event_id);
+    candidates.push_back({i, std::move(customer_key), std::move(dedup_key)});
+  }
+  if (candidates.empty()) return results;
+
+  std::vector<uint32_t> stripe_ids;
+  stripe_ids.reserve(candidates.size());
+  for (const Candidate& c : candidates) {
+    stripe_ids.push_back(static_cast<uint32_t>(XxHash64(c.dedup_key) % o.lock_stripes));
+  }
+  std::sort(stripe_ids.begin(), stripe_ids.end());
+  stripe_ids.erase(std::unique(stripe_ids.begin(), stripe_ids.end()), stripe_ids.end());
+  StripeLocks locks(s.stripes_.get(), std::move(stripe_ids));
+
+  const size_t n = candidates.size();
+  std::vector<rocksdb::Slice> keys;
+  keys.reserve(n);
+  for (const Candidate& c : candidates) keys.emplace_back(c.dedup_key);
+  std::vector<rocksdb::PinnableSlice> seen(n);
+  std::vector<rocksdb::Status> statuses(n);
+  s.db_->MultiGet(rocksdb::ReadOptions(), s.cf(internal::kDedupCf), n, keys.data(), seen.data(),
+                  statuses.data());
+
+  struct Operands {
+    records::Aggregates aggregates;
+    records::History history;
+  };
+  absl::flat_hash_map<absl::string_view, Operands> per_customer;
+  absl::flat_hash_set<absl::string_view> applied_keys;
+  rocksdb::WriteBatch batch;
+  for (size_t k = 0; k < n; ++k) {
+    const Candidate& c = candidates[k];
+    IngestResult& result = results[c.index];
+    if (statuses[k].ok() || !applied_keys.insert(c.dedup_key).second) {
+      result.outcome = IngestOutcome::kDuplicate;
+      continue;
+    }
+    if (!statuses[k].IsNotFound()) return FromRocks(statuses[k], "reading dedup keys");
+    const Event& event = events[c.index];
+    result.outcome = IngestOutcome::kApplied;
+    rocksdb::Status put = batch.Put(s.cf(internal::kDedupCf), c.dedup_key,
+                                    internal::EncodeEventTime(absl::ToUnixMicros(event.time)));
+    COHORT_RETURN_IF_ERROR(FromRocks(put, "building write batch"));
+    Operands& ops = per_customer[c.customer_key];
+    internal::MergeAggregates(internal::AggregatesOfEvent(event), &ops.aggregates);
+    *ops.history.add_items() = internal::HistoryItemOfEvent(event);  // normalized below
+  }
+  if (per_customer.empty()) return results;
+  std::string value;
+  for (auto& [customer_key, ops] : per_customer) {
+    const rocksdb::Slice key(customer_key.data(), customer_key.size());
+    ops.aggregates.SerializeToString(&value);
+    COHORT_RETURN_IF_ERROR(
+        FromRocks(batch.Merge(s.cf(internal::kAggregatesCf), key, value), "building write batch"));
+    records::History history;  // newest first, capped
+    internal::MergeHistories(std::move(ops.history), o.history_cap, &history);
+    history.SerializeToString(&value);
+    COHORT_RETURN_IF_ERROR(
+        FromRocks(batch.Merge(s.cf(internal::kHistoryCf), key, value), "building write batch"));
+  }
+  rocksdb::WriteOptions write;
+  write.sync = durability == Durability::kSync;
+  COHORT_RETURN_IF_ERROR(FromRocks(s.db_->Write(write, &batch), "writing ingest batch"));
+  return results;
+}
+
+absl::StatusOr<size_t> ProfileStore::UpsertAttributes(absl::Span<const CustomerAttributes> updates,
+                                                      Durability durability) {
+  Impl& s = *impl_;
+  const StoreOptions& o = s.options_;
+  const absl::Time now = o.clock();
+  for (size_t i = 0; i < updates.size(); ++i) {
+    const std::string prefix = absl::StrCat("customers[", i, "]");
+    COHORT_RETURN_IF_ERROR(
+        ValidateId(updates[i].customer_id, absl::StrCat(prefix, ".customer_id")));
+    for (size_t j = 0; j < updates[i].attributes.size(); ++j) {
+      COHORT_RETURN_IF_ERROR(internal::CheckAttribute(
+          updates[i].attributes[j], now, absl::StrCat(prefix, ".attributes[", j, "]")));
+    }
+  }
+  const int64_t written_us = absl::ToUnixMicros(now);
+  rocksdb::WriteBatch batch;
+  size_t written = 0;
+  std::string value;
+  for (const CustomerAttributes& update : updates) {
+    if (update.attributes.empty()) continue;
+    records::AttributeSet set;
+    for (const Attribute& attribute : update.attributes) {
+      records::AttributeSet one;
+      records::AttributeVersions* versions = one.add_attributes();
+      versions->set_name(attribute.name);
+      *versions->add_versions() = internal::StoredOf(attribute, written_us);
+      internal::MergeAttributeSets(std::move(one), o.attribute_versions, &set);
+      ++written;
+    }
+    set.SerializeToString(&value);
+    COHORT_RETURN_IF_ERROR(
+        FromRocks(batch.Merge(s.cf(internal::kAttributesCf),
+                              internal::CustomerKeyOf(update.customer_id, o.partitions), value),
+                  "building write batch"));
+  }
+  if (written == 0) return written;
+  rocksdb::WriteOptions write;
+  write.sync = durability == Durability::kSync;
+  COHORT_RETURN_IF_ERROR(FromRocks(s.db_->Write(write, &batch), "writing attributes"));
+  return written;
+}
+
+absl::StatusOr<FeatureSelection> ProfileStore::Select(absl::Span<const std::string> names) const {
+  const FeatureRegistry& registry = *impl_->registry_;
+  FeatureSelection selection;
+  if (names.empty()) {
+    selection.indices.resize(registry.features().size());
+    for (size_t i = 0; i < selection.indices.size(); ++i) selection.indices[i] = i;
+    return selection;
+  }
+  selection.indices.reserve(names.size());
+  for (const std::string& name : names) {
+    std::optional<size_t> index = registry.Find(name);
+    if (!index.has_value()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown feature '", name, "'; ListFeatures names the served ones"));
+    }
+    selection.indices.push_back(*index);
+  }
+  return selection;
+}
+
+absl::StatusOr<std::vector<FeatureVector>> ProfileStore::GetFeatures(
+    absl::Span<const std::string> ids, const FeatureSelection& selection,
+    std::optional<absl::Time> as_of) const {
+  const Impl& s = *impl_;
+  const StoreOptions& o = s.options_;
+  const absl::Time read_time = as_of.has_value() ? *as_of : o.clock();
+  if (as_of.has_value()) {
+    COHORT_RETURN_IF_ERROR(internal::CheckAsOf(*as_of, o.clock(), o.retention_days));
+  }
+  COHORT_RETURN_IF_ERROR(CheckSelection(selection, *s.registry_));
+
+  // Keys of the distinct valid ids, packed in one buffer; slot[i] = index of ids[i] among
+  // them (duplicates share a slot, so each customer is read and parsed once).
+  const size_t n = ids.size();
+  constexpr size_t kInvalid = static_cast<size_t>(-1);
+  std::vector<size_t> slot(n, kInvalid);
+  std::vector<size_t> key_end;
+  key_end.reserve(n);
+  std::string key_bytes;
+  key_bytes.reserve(n * 24);
+  absl::flat_hash_map<absl::string_view, size_t> slot_of;
+  slot_of.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (!ValidateId(ids[i], "customer_id").ok()) continue;
+    const auto [it, inserted] = slot_of.try_emplace(ids[i], key_end.size());
+    slot[i] = it->second;
+    if (!inserted) continue;
+    internal::AppendCustomerKey(PartitionOf(ids[i], o.partitions), ids[i], &key_bytes);
+    key_end.push_back(key_bytes.size());
+  }
+  const size_t m = key_end.size();
+  std::vector<rocksdb::Slice> keys(2 * m);
+  std::vector<rocksdb::ColumnFamilyHandle*> families(2 * m);
+  for (size_t k = 0; k < m; ++k) {
+    const size_t begin = k == 0 ? 0 : key_end[k - 1];
+    keys[k] = keys[m + k] = rocksdb::Slice(key_bytes.data() + begin, key_end[k] - begin);
+    families[k] = s.cf(internal::kAggregatesCf);
+    families[m + k] = s.cf(internal::kAttributesCf);
+  }
+  std::vector<rocksdb::PinnableSlice> values(2 * m);
+  std::vector<rocksdb::Status> statuses(2 * m);
+  google::protobuf::Arena arena;
+  std::vector<CustomerRecords> found_records(m);
+  if (m > 0) {
+    rocksdb::ManagedSnapshot snapshot(s.db_.get());
+    rocksdb::ReadOptions read;
+    read.snapshot = snapshot.snapshot();
+    s.db_->MultiGet(read, 2 * m, families.data(), keys.data(), values.data(), statuses.data());
+    for (size_t j = 0; j < 2 * m; ++j) {
+      if (statuses[j].IsNotFound()) continue;
+      COHORT_RETURN_IF_ERROR(FromRocks(statuses[j], "reading feature records"));
+      const absl::string_view id = View(keys[j]).substr(internal::kCustomerKeyHeaderBytes);
+      if (j < m) {
+        auto* aggregates = google::protobuf::Arena::CreateMessage<records::Aggregates>(&arena);
+        COHORT_RETURN_IF_ERROR(ParseRecord(values[j], "aggregates", id, aggregates));
+        found_records[j].aggregates = aggregates;
+      } else {
+        auto* attributes = google::protobuf::Arena::CreateMessage<records::AttributeSet>(&arena);
+        COHORT_RETURN_IF_ERROR(ParseRecord(values[j], "attributes", id, attributes));
+        found_records[j - m].attributes = attributes;
+      }
+    }
+  }
+  std::vector<FeatureVector> vectors;
+  vectors.reserve(n);
+  const CustomerRecords none;
+  for (size_t i = 0; i < n; ++i) {
+    vectors.push_back(EvaluateFeatures(
+        *s.registry_, selection, slot[i] == kInvalid ? none : found_records[slot[i]], read_time));
+  }
+  return vectors;
+}
+
+absl::StatusOr<std::optional<Profile>> ProfileStore::GetProfile(
+    absl::string_view customer_id) const {
+  const Impl& s = *impl_;
+  COHORT_RETURN_IF_ERROR(ValidateId(customer_id, "customer_id"));
+  const std::string key = internal::CustomerKeyOf(customer_id, s.options_.partitions);
+  std::vector<rocksdb::PinnableSlice> values;
+  std::vector<bool> found;
+  COHORT_RETURN_IF_ERROR(
+      ReadCustomer(*s.db_, {s.cf(internal::kAggregatesCf), s.cf(internal::kAttributesCf)}, key,
+                   &values, &found));
+  if (!found[0] && !found[1]) return std::optional<Profile>();
+  Profile profile;
+  profile.customer_id = std::string(customer_id);
+  profile.partition = PartitionOf(customer_id, s.options_.partitions);
+  if (found[0]) {
+    records::Aggregates aggregates;
+    COHORT_RETURN_IF_ERROR(ParseRecord(values[0], "aggregates", customer_id, &aggregates));
+    internal::FillFromAggregates(aggregates, &profile);
+  }
+  if (found[1]) {
+    records::AttributeSet attributes;
+    COHORT_RETURN_IF_ERROR(ParseRecord(values[1], "attributes", customer_id, &attributes));
+    internal::FillFromAttributes(attributes, &profile);
+  }
+  return std::optional<Profile>(std::move(profile));
+}
+
+absl::StatusOr<std::optional<std::vector<Interaction>>> ProfileStore::GetHistory(
+    absl::string_view customer_id, size_t limit) const {
+  const Impl& s = *impl_;
+  COHORT_RETURN_IF_ERROR(ValidateId(customer_id, "customer_id"));
+  const std::string key = internal::CustomerKeyOf(customer_id, s.options_.partitions);
+  std::vector<rocksdb::PinnableSlice> values;
+  std::vector<bool> found;
+  COHORT_RETURN_IF_ERROR(ReadCustomer(
+      *s.db_,
+      {s.cf(internal::kHistoryCf), s.cf(internal::kAggregatesCf), s.cf(internal::kAttributesCf)},
+      key, &values, &found));
+  if (!found[0] && !found[1] && !found[2]) return std::optional<std::vector<Interaction>>();
+  std::vector<Interaction> interactions;
+  if (found[0]) {
+    records::History history;
+    COHORT_RETURN_IF_ERROR(ParseRecord(values[0], "history", customer_id, &history));
+    const size_t cap = limit == 0 ? s.options_.history_cap : limit;
+    const size_t count = std::min(cap, static_cast<size_t>(history.items_size()));
+    interactions.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+      interactions.push_back(internal::InteractionOf(history.items(static_cast<int>(i))));
+    }
+  }
+  return std::optional<std::vector<Interaction>>(std::move(interactions));
+}
+
+absl::StatusOr<bool> ProfileStore::Erase(absl::string_view customer_id) {
+  Impl& s = *impl_;
+  COHORT_RETURN_IF_ERROR(ValidateId(customer_id, "customer_id"));
+  const std::string key = internal::CustomerKeyOf(customer_id, s.options_.partitions);
+  std::vector<rocksdb::PinnableSlice> values;
+  std::vector<bool> found;
+  const std::vector<rocksdb::ColumnFamilyHandle*> families = {
+      s.cf(internal::kAggregatesCf), s.cf(internal::kAttributesCf), s.cf(internal::kHistoryCf)};
+  COHORT_RETURN_IF_ERROR(ReadCustomer(*s.db_, families, key, &values, &found));
+  const bool existed = std::find(found.begin(), found.end(), true) != found.end();
+
+  rocksdb::WriteBatch batch;
+  for (auto* family : families) {
+    COHORT_RETURN_IF_ERROR(FromRocks(batch.Delete(family, key), "building erase batch"));
+  }
+  // The customer key is prefix-free, so [key, successor) holds exactly its dedup keys.
+  COHORT_RETURN_IF_ERROR(
+      FromRocks(batch.DeleteRange(s.cf(internal::kDedupCf), key, internal::PrefixSuccessor(key)),
+                "building erase batch"));
+  rocksdb::WriteOptions write;
+  write.sync = true;
+  COHORT_RETURN_IF_ERROR(FromRocks(s.db_->Write(write, &batch), "writing erase batch"));
+  return existed;
+}
+
+absl::Status ProfileStore::Export(
+    uint32_t begin, uint32_t end, const FeatureSelection& selection,
+    std::optional<absl::Time> as_of,
+    const std::function<absl::Status(absl::string_view customer_id, FeatureVector vector)>& visit)
+    const {
+  const Impl& s = *impl_;
+  const StoreOptions& o = s.options_;
+  if (begin >= end || end > o.partitions) {
+    return absl::InvalidArgumentError(absl::StrCat("partition range [", begin, ", ", end,
+                                                   ") is empty or beyond the store's ",
+                                                   o.partitions, " partitions"));
+  }
+  const absl::Time read_time = as_of.has_value() ? *as_of : o.clock();
+  if (as_of.has_value()) {
+    COHORT_RETURN_IF_ERROR(internal::CheckAsOf(*as_of, o.clock(), o.retention_days));
+  }
+  COHORT_RETURN_IF_ERROR(CheckSelection(selection, *s.registry_));
+
+  const internal::KeyRange range = internal::PartitionRange(begin, end);
+  const rocksdb::Slice upper(range.end);
+  rocksdb::ManagedSnapshot snapshot(s.db_.get());
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot.snapshot();
+  read.fill_cache = false;  // a scan must not evict the serving working set
+  if (!range.end.empty()) read.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> aggregates_it(
+      s.db_->NewIterator(read, s.cf(internal::kAggregatesCf)));
+  std::unique_ptr<rocksdb::Iterator> attributes_it(
+      s.db_->NewIterator(read, s.cf(internal::kAttributesCf)));
+  aggregates_it->Seek(range.begin);
+  attributes_it->Seek(range.begin);
+
+  records::Aggregates aggregates;
+  records::AttributeSet attributes;
+  // Merge-join by key: a customer may have aggregates, attributes or both.
+  while (aggregates_it->Valid() || attributes_it->Valid()) {
+    int order = 0;
+    if (!attributes_it->Valid()) {
+      order = -1;
+    } else if (!aggregates_it->Valid()) {
+      order = 1;
+    } else {
+      order = aggregates_it->key().compare(attributes_it->key());
+    }
+    const rocksdb::Slice key = order <= 0 ? aggregates_it->key() : attributes_it->key();
+    const std::optional<internal::DecodedKey> decoded = internal::DecodeKey(View(key));
+    if (!decoded.has_value() || !decoded->suffix.empty()) {
+      return absl::DataLossError(absl::StrCat("malformed customer key '", key.ToString(true), "'"));
+    }
+    CustomerRecords customer;
+    if (order <= 0) {
+      COHORT_RETURN_IF_ERROR(
+          ParseRecord(aggregates_it->value(), "aggregates", decoded->customer_id, &aggregates));
+      customer.aggregates = &aggregates;
+    }
+    if (order >= 0) {
+      COHORT_RETURN_IF_ERROR(
+          ParseRecord(attributes_it->value(), "attributes", decoded->customer_id, &attributes));
+      customer.attributes = &attributes;
+    }
+    FeatureVector vector = EvaluateFeatures(*s.registry_, selection, customer, read_time);
+    if (vector.found) COHORT_RETURN_IF_ERROR(visit(decoded->customer_id, std::move(vector)));
+    if (order <= 0) aggregates_it->Next();
+    if (order >= 0) attributes_it->Next();
+  }
+  COHORT_RETURN_IF_ERROR(FromRocks(aggregates_it->status(), "scanning aggregates"));
+  return FromRocks(attributes_it->status(), "scanning attributes");
+}
+
+absl::Status ProfileStore::Checkpoint(const std::string& directory) {
+  rocksdb::Checkpoint* raw = nullptr;
+  COHORT_RETURN_IF_ERROR(
+      FromRocks(rocksdb::Checkpoint::Create(impl_->db_.get(), &raw), "creating checkpoint"));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  return FromRocks(checkpoint->CreateCheckpoint(directory),
+                   absl::StrCat("writing checkpoint to ", directory));
+}
+
+absl::Status ProfileStore::CompactAll() {
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (const auto& handle : impl_->handles_) {
+    COHORT_RETURN_IF_ERROR(
+        FromRocks(impl_->db_->CompactRange(compact, handle.get(), nullptr, nullptr),
+                  absl::StrCat("compacting column family ", handle->GetName())));
+  }
+  return absl::OkStatus();
+}
+
+StoreStats ProfileStore::Stats() const {
+  StoreStats stats;
+  for (size_t i = 0; i < impl_->handles_.size(); ++i) {
+    uint64_t keys = 0, bytes = 0;
+    rocksdb::ColumnFamilyHandle* handle = impl_->handles_[i].get();
+    impl_->db_->GetIntProperty(handle, "rocksdb.estimate-num-keys", &keys);
+    impl_->db_->GetIntProperty(handle, "rocksdb.estimate-live-data-size", &bytes);
+    stats.estimated_keys += keys;
+    stats.live_data_bytes += bytes;
+    if (i == internal::kAggregatesCf) stats.estimated_customers = keys;
+  }
+  return stats;
+}
+
+const FeatureRegistry& ProfileStore::registry() const { return *impl_->registry_; }
+
+const StoreOptions& ProfileStore::options() const { return impl_->options_; }
+
+}  // namespace cohort::storage

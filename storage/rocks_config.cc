@@ -1,0 +1,143 @@
+#include "storage/rocks_config.h"
+
+#include <algorithm>
+#include <memory>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/convenience.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+#include "storage/compaction_filters.h"
+#include "storage/merge_operators.h"
+
+namespace cohort::storage::internal {
+namespace {
+
+// Merge operands a memtable keeps per key before it folds them into one value.
+constexpr size_t kMaxSuccessiveMerges = 16;
+
+bool Supported(rocksdb::CompressionType type) {
+  const auto supported = rocksdb::GetSupportedCompressions();
+  return std::find(supported.begin(), supported.end(), type) != supported.end();
+}
+
+rocksdb::ColumnFamilyOptions BaseOptions(const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.whole_key_filtering = true;
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.block_size = 8 << 10;
+  // Point lookups (GetFeatures, dedup checks) dominate: a hash index inside each data block
+  // finds the key without a binary search over restart points.
+  table.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
+  table.data_block_hash_table_util_ratio = 0.75;
+  table.format_version = 5;
+
+  rocksdb::ColumnFamilyOptions cf;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.write_buffer_size = 32 << 20;
+  cf.max_write_buffer_number = 3;
+  cf.level_compaction_dynamic_level_bytes = true;
+  cf.target_file_size_base = 32 << 20;
+  cf.max_bytes_for_level_base = 128 << 20;
+  if (Supported(rocksdb::kLZ4Compression)) {
+    cf.compression = rocksdb::kLZ4Compression;
+  } else if (Supported(rocksdb::kZSTD)) {
+    cf.compression = rocksdb::kZSTD;
+  }
+  if (Supported(rocksdb::kZSTD)) cf.bottommost_compression = rocksdb::kZSTD;
+  return cf;
+}
+
+}  // namespace
+
+rocksdb::DBOptions MakeDbOptions(const StoreOptions& /*options*/) {
+  rocksdb::DBOptions db;
+  db.create_if_missing = true;
+  db.create_missing_column_families = true;
+  db.max_background_jobs = 2;
+  db.max_subcompactions = 1;
+  db.db_write_buffer_size = 256 << 20;  // all memtables of all families together
+  db.max_total_wal_size = 512 << 20;    // then the oldest memtables are flushed
+  db.bytes_per_sync = 1 << 20;
+  db.keep_log_file_num = 4;
+  db.max_log_file_size = 16 << 20;
+  return db;
+}
+
+std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(const StoreOptions& options) {
+  const auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  const rocksdb::ColumnFamilyOptions base = BaseOptions(cache);
+  const int32_t retention = options.retention_days;
+
+  rocksdb::ColumnFamilyOptions meta = base;
+  meta.write_buffer_size = 4 << 20;
+
+  rocksdb::ColumnFamilyOptions aggregates = base;
+  aggregates.merge_operator = NewAggregatesMergeOperator(options.clock, retention);
+  aggregates.max_successive_merges = kMaxSuccessiveMerges;
+  aggregates.compaction_filter_factory = NewAggregatesFilterFactory(options.clock, retention);
+
+  rocksdb::ColumnFamilyOptions attributes = base;
+  attributes.write_buffer_size = 16 << 20;
+  attributes.merge_operator = NewAttributesMergeOperator(options.attribute_versions);
+  attributes.max_successive_merges = kMaxSuccessiveMerges;
+
+  rocksdb::ColumnFamilyOptions history = base;
+  history.merge_operator = NewHistoryMergeOperator(options.history_cap, options.clock, retention);
+  history.max_successive_merges = kMaxSuccessiveMerges;
+  history.compaction_filter_factory = NewHistoryFilterFactory(options.clock, retention);
+
+  rocksdb::ColumnFamilyOptions dedup = base;
+  // Most dedup lookups miss (new events): a memtable bloom filter answers them cheaply.
+  dedup.memtable_prefix_bloom_size_ratio = 0.05;
+  dedup.memtable_whole_key_filtering = true;
+  dedup.compaction_filter_factory = NewDedupFilterFactory(options.clock, retention);
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families(kNumColumnFamilies);
+  families[kDefaultCf] = {rocksdb::kDefaultColumnFamilyName, meta};
+  families[kAggregatesCf] = {"aggregates", aggregates};
+  families[kAttributesCf] = {"attributes", attributes};
+  families[kHistoryCf] = {"history", history};
+  families[kDedupCf] = {"dedup", dedup};
+  return families;
+}
+
+absl::Status FromRocks(const rocksdb::Status& status, absl::string_view context) {
+  if (status.ok()) return absl::OkStatus();
+  const std::string message = absl::StrCat(context, ": ", status.ToString());
+  switch (status.code()) {
+    case rocksdb::Status::kNotFound:
+      return absl::NotFoundError(message);
+    case rocksdb::Status::kCorruption:
+      return absl::DataLossError(message);
+    case rocksdb::Status::kInvalidArgument:
+      return absl::InvalidArgumentError(message);
+    case rocksdb::Status::kNotSupported:
+      return absl::UnimplementedError(message);
+    case rocksdb::Status::kBusy:
+    case rocksdb::Status::kTimedOut:
+    case rocksdb::Status::kTryAgain:
+      return absl::UnavailableError(message);
+    case rocksdb::Status::kAborted:
+      return absl::AbortedError(message);
+    case rocksdb::Status::kIncomplete:
+    case rocksdb::Status::kShutdownInProgress:
+      return absl::UnavailableError(message);
+    case rocksdb::Status::kColumnFamilyDropped:
+      return absl::FailedPreconditionError(message);
+    case rocksdb::Status::kIOError:
+      // The directory's LOCK is held (by another process or another open store).
+      if (absl::StrContains(message, "lock")) return absl::FailedPreconditionError(message);
+      return absl::InternalError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+}  // namespace cohort::storage::internal

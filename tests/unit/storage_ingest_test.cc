@@ -1,0 +1,350 @@
+// ProfileStore ingest on a real RocksDB: idempotency, validation, concurrency, durability,
+// and the profile/history read back.
+#include <stdlib.h>
+
+#include <atomic>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "common/hash.h"
+#include "common/time_util.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "storage/profile_store.h"
+
+namespace cohort::storage {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+absl::Time T0() {
+  return absl::FromCivil(absl::CivilSecond(2026, 3, 1, 12, 0, 0), absl::UTCTimeZone());
+}
+
+// Test seam for StoreOptions::clock; thread-safe.
+class FakeClock {
+ public:
+  explicit FakeClock(absl::Time t) : us_(absl::ToUnixMicros(t)) {}
+  absl::Time Now() const { return absl::FromUnixMicros(us_.load()); }
+  void Advance(absl::Duration d) { us_ += absl::ToInt64Microseconds(d); }
+
+ private:
+  std::atomic<int64_t> us_;
+};
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "cohort-ingest-XXXXXX").string();
+    path_ = mkdtemp(pattern.data());
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+Event MakeEvent(std::string event_id, std::string customer_id, absl::Time time,
+                std::string type = "purchase") {
+  Event e;
+  e.event_id = std::move(event_id);
+  e.customer_id = std::move(customer_id);
+  e.time = time;
+  e.type = std::move(type);
+  e.channel = "web";
+  return e;
+}
+
+class StorageIngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+
+  StoreOptions Options() {
+    StoreOptions o;
+    o.path = dir_.path() + "/db";
+    o.partitions = 16;
+    o.history_cap = 5;
+    o.block_cache_bytes = 8 << 20;
+    o.clock = [this] { return clock_.Now(); };
+    return o;
+  }
+
+  void Open() {
+    auto registry = FeatureRegistry::LoadFile(COHORT_BINARY_DIR "/features.registry");
+    ASSERT_TRUE(registry.ok()) << registry.status();
+    auto store = ProfileStore::Open(Options(), *registry);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+  }
+
+  std::vector<IngestResult> Ingest(const std::vector<Event>& events,
+                                   Durability durability = Durability::kSync) {
+    auto results = store_->Ingest(events, durability);
+    EXPECT_TRUE(results.ok()) << results.status();
+    return results.ok() ? *results : std::vector<IngestResult>();
+  }
+
+  int64_t LifetimeCount(const std::string& customer) {
+    auto profile = store_->GetProfile(customer);
+    EXPECT_TRUE(profile.ok()) << profile.status();
+    if (!profile.ok() || !profile->has_value()) return -1;
+    int64_t count = 0;
+    for (const TypeTotal& t : (*profile)->lifetime) count += t.count;
+    return count;
+  }
+
+  FakeClock clock_{T0()};
+  TempDir dir_;
+  std::unique_ptr<ProfileStore> store_;
+};
+
+TEST_F(StorageIngestTest, DuplicateAcrossBatchesChangesNothing) {
+  auto first = Ingest({MakeEvent("e1", "alice", T0()), MakeEvent("e2", "alice", T0())});
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].outcome, IngestOutcome::kApplied);
+  EXPECT_EQ(first[1].outcome, IngestOutcome::kApplied);
+  auto again = Ingest({MakeEvent("e2", "alice", T0()), MakeEvent("e3", "alice", T0())});
+  EXPECT_EQ(again[0].outcome, IngestOutcome::kDuplicate);
+  EXPECT_EQ(again[1].outcome, IngestOutcome::kApplied);
+  EXPECT_EQ(LifetimeCount("alice"), 3);
+}
+
+TEST_F(StorageIngestTest, DuplicateWithinOneBatchCountsOnce) {
+  auto results = Ingest({MakeEvent("e1", "bob", T0()), MakeEvent("e1", "bob", T0()),
+                         MakeEvent("e2", "bob", T0()), MakeEvent("e1", "bob", T0())},
+                        Durability::kAsync);
+  ASSERT_EQ(results.size(), 4u);
+  EXPECT_EQ(results[0].outcome, IngestOutcome::kApplied);
+  EXPECT_EQ(results[1].outcome, IngestOutcome::kDuplicate);
+  EXPECT_EQ(results[2].outcome, IngestOutcome::kApplied);
+  EXPECT_EQ(results[3].outcome, IngestOutcome::kDuplicate);
+  EXPECT_EQ(LifetimeCount("bob"), 2);
+  auto history = store_->GetHistory("bob", 0);
+  ASSERT_TRUE(history.ok() && history->has_value());
+  EXPECT_EQ((*history)->size(), 2u);
+}
+
+struct InvalidCase {
+  std::string name;
+  std::function<void(Event*)> mutate;
+  std::string field;
+};
+
+TEST_F(StorageIngestTest, RejectsEachInvalidFieldWithReasonAndStoresNothing) {
+  const absl::Time now = clock_.Now();
+  const std::vector<InvalidCase> cases = {
+      {"empty event_id", [](Event* e) { e->event_id = ""; }, "event_id"},
+      {"129-byte event_id", [](Event* e) { e->event_id = std::string(129, 'e'); }, "event_id"},
+      {"empty customer_id", [](Event* e) { e->customer_id = ""; }, "customer_id"},
+      {"129-byte customer_id", [](Event* e) { e->customer_id = std::string(129, 'c'); },
+       "customer_id"},
+      {"control char in id", [](Event* e) { e->event_id = "a\nb"; }, "event_id"},
+      {"NaN amount", [](Event* e) { e->amount = std::nan(""); }, "amount"},
+      {"inf amount", [](Event* e) { e->amount = std::numeric_limits<double>::infinity(); },
+       "amount"},
+      {"huge amount", [](Event* e) { e->amount = -1e12; }, "amount"},
+      {"time too old", [now](Event* e) { e->time = now - absl::Hours(24 * 731); }, "time"},
+      {"time too far ahead",
+       [now](Event* e) { e->time = now + absl::Hours(24) + absl::Seconds(1); }, "time"},
+      {"negative quantity", [](Event* e) { e->quantity = -1; }, "quantity"},
+      {"huge quantity", [](Event* e) { e->quantity = 1000000000; }, "quantity"},
+      {"empty type", [](Event* e) { e->type = ""; }, "type"},
+      {"65-byte type", [](Event* e) { e->type = std::string(65, 't'); }, "type"},
+      {"65-byte channel", [](Event* e) { e->channel = std::string(65, 'c'); }, "channel"},
+      {"65-byte category", [](Event* e) { e->category = std::string(65, 'c'); }, "category"},
+      {"129-byte item_id", [](Event* e) { e->item_id = std::string(129, 'i'); }, "item_id"},
+  };
+  std::vector<Event> events;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    Event e = MakeEvent(absl::StrCat("bad", i), "carol", now);
+    cases[i].mutate(&e);
+    events.push_back(e);
+  }
+  auto results = Ingest(events);
+  ASSERT_EQ(results.size(), cases.size());
+  for (size_t i = 0; i < cases.size(); ++i) {
+    EXPECT_EQ(results[i].outcome, IngestOutcome::kRejected) << cases[i].name;
+    EXPECT_THAT(results[i].reason, StartsWith(cases[i].field)) << cases[i].name;
+  }
+  auto profile = store_->GetProfile("carol");
+  ASSERT_TRUE(profile.ok());
+  EXPECT_FALSE(profile->has_value());
+  // A rejected event leaves no dedup key: the same event_id, now valid, applies.
+  auto retry = Ingest({MakeEvent("bad5", "carol", now)});
+  EXPECT_EQ(retry[0].outcome, IngestOutcome::kApplied);
+  // Boundaries are accepted.
+  auto edges = Ingest({MakeEvent("edge-old", "carol", now - absl::Hours(24 * 730)),
+                       MakeEvent("edge-new", "carol", now + absl::Hours(24)),
+                       MakeEvent(std::string(128, 'e'), std::string(128, 'c'), now)});
+  for (const auto& r : edges) EXPECT_EQ(r.outcome, IngestOutcome::kApplied) << r.reason;
+}
+
+TEST_F(StorageIngestTest, ConcurrentIngestOfSameEventsCountsEachOnce) {
+  constexpr int kThreads = 4, kEvents = 240, kBatch = 20;
+  std::vector<Event> events;
+  for (int i = 0; i < kEvents; ++i) {
+    events.push_back(MakeEvent(absl::StrCat("evt-", i), absl::StrCat("cust-", i % 7), T0()));
+  }
+  std::atomic<int> applied{0}, duplicates{0}, failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      // Each thread walks the batches in a different order.
+      for (int b = 0; b < kEvents / kBatch; ++b) {
+        const int batch = (b * (t + 1) + t) % (kEvents / kBatch);
+        std::vector<Event> slice(events.begin() + batch * kBatch,
+                                 events.begin() + (batch + 1) * kBatch);
+        auto results = store_->Ingest(slice, t % 2 == 0 ? Durability::kSync : Durability::kAsync);
+        if (!results.ok()) {
+          ++failures;
+          continue;
+        }
+        for (const auto& r : *results) {
+          if (r.outcome == IngestOutcome::kApplied) ++applied;
+          if (r.outcome == IngestOutcome::kDuplicate) ++duplicates;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(applied.load(), kEvents);
+  int64_t total = 0;
+  for (int c = 0; c < 7; ++c) total += LifetimeCount(absl::StrCat("cust-", c));
+  EXPECT_EQ(total, kEvents);
+}
+
+TEST_F(StorageIngestTest, ReopenSeesEverythingAcknowledged) {
+  Ingest({MakeEvent("s1", "dave", T0()), MakeEvent("s2", "dave", T0())}, Durability::kSync);
+  Ingest({MakeEvent("a1", "dave", T0())}, Durability::kAsync);
+  store_.reset();
+  Open();
+  EXPECT_EQ(LifetimeCount("dave"), 3);
+  // Dedup survives the restart too.
+  auto again = Ingest({MakeEvent("a1", "dave", T0())});
+  EXPECT_EQ(again[0].outcome, IngestOutcome::kDuplicate);
+}
+
+TEST_F(StorageIngestTest, OpenRefusesADifferentPartitionCountOrALockedDirectory) {
+  auto registry = FeatureRegistry::LoadFile(COHORT_BINARY_DIR "/features.registry");
+  ASSERT_TRUE(registry.ok());
+  // Still open in this process: the directory is locked.
+  auto second = ProfileStore::Open(Options(), *registry);
+  EXPECT_FALSE(second.ok());
+  store_.reset();
+  StoreOptions other = Options();
+  other.partitions = 32;
+  auto mismatched = ProfileStore::Open(other, *registry);
+  EXPECT_EQ(mismatched.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(mismatched.status().message(), HasSubstr("16 partitions"));
+}
+
+TEST_F(StorageIngestTest, ProfileAggregatesLifetimeCategoriesChannelsAndDays) {
+  const absl::Time day1 = T0() - absl::Hours(24);
+  Event p1 = MakeEvent("p1", "erin", day1, "purchase");
+  p1.category = "shoes";
+  p1.quantity = 2;
+  p1.amount = 10.5;
+  Event p2 = MakeEvent("p2", "erin", T0(), "purchase");
+  p2.channel = "app";
+  p2.category = "shoes";
+  p2.quantity = 1;
+  p2.amount = 4.5;
+  Event p3 = MakeEvent("p3", "erin", T0() - absl::Minutes(5), "purchase");
+  p3.category = "hats";
+  p3.amount = 3;
+  Event v1 = MakeEvent("v1", "erin", day1 - absl::Minutes(1), "view");
+  Ingest({p1, p2});
+  Ingest({p3, v1});
+
+  auto result = store_->GetProfile("erin");
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_TRUE(result->has_value());
+  const Profile& profile = **result;
+  EXPECT_EQ(profile.customer_id, "erin");
+  EXPECT_EQ(profile.partition, PartitionOf("erin", 16));
+  EXPECT_EQ(profile.first_seen, day1 - absl::Minutes(1));
+  EXPECT_EQ(profile.last_seen, T0());
+  EXPECT_EQ(profile.channels, (std::vector<std::string>{"app", "web"}));
+  ASSERT_EQ(profile.lifetime.size(), 2u);
+  EXPECT_EQ(profile.lifetime[0].key, "purchase");
+  EXPECT_EQ(profile.lifetime[0].count, 3);
+  EXPECT_EQ(profile.lifetime[0].quantity, 3);
+  EXPECT_DOUBLE_EQ(profile.lifetime[0].amount, 18.0);
+  EXPECT_EQ(profile.lifetime[1].key, "view");
+  EXPECT_EQ(profile.lifetime[1].count, 1);
+  ASSERT_EQ(profile.categories.size(), 2u);
+  EXPECT_EQ(profile.categories[0].key, "hats");
+  EXPECT_EQ(profile.categories[1].key, "shoes");
+  EXPECT_EQ(profile.categories[1].count, 2);
+  EXPECT_DOUBLE_EQ(profile.categories[1].amount, 15.0);
+  // Daily buckets oldest first: day1 has p1 and v1, today has p2 and p3.
+  ASSERT_EQ(profile.daily.size(), 4u);
+  EXPECT_EQ(profile.daily[0].day, DayOf(day1));
+  EXPECT_EQ(profile.daily[1].day, DayOf(day1));
+  EXPECT_EQ(profile.daily[2].day, DayOf(T0()));
+  EXPECT_EQ(profile.daily[3].day, DayOf(T0()));
+  EXPECT_TRUE(profile.attributes.empty());
+
+  auto unknown = store_->GetProfile("nobody");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_FALSE(unknown->has_value());
+}
+
+TEST_F(StorageIngestTest, HistoryIsNewestFirstLimitedAndCapped) {
+  std::vector<Event> events;
+  for (int i = 0; i < 8; ++i) {
+    Event e = MakeEvent(absl::StrCat("h", i), "frank", T0() - absl::Minutes(10 * (7 - i)));
+    e.item_id = absl::StrCat("item-", i);
+    events.push_back(e);
+  }
+  // Arrival order differs from event-time order.
+  Ingest({events[3], events[7], events[0]});
+  Ingest({events[5], events[1], events[6], events[2], events[4]});
+  auto history = store_->GetHistory("frank", 0);
+  ASSERT_TRUE(history.ok()) << history.status();
+  ASSERT_TRUE(history->has_value());
+  ASSERT_EQ((*history)->size(), 5u);  // history_cap
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ((**history)[i].event_id, absl::StrCat("h", 7 - i));
+    EXPECT_EQ((**history)[i].item_id, absl::StrCat("item-", 7 - i));
+  }
+  auto limited = store_->GetHistory("frank", 2);
+  ASSERT_TRUE(limited.ok() && limited->has_value());
+  ASSERT_EQ((*limited)->size(), 2u);
+  EXPECT_EQ((**limited)[0].event_id, "h7");
+  EXPECT_EQ((**limited)[0].time, T0());
+  // Still capped after a full compaction (the merged value is rewritten).
+  ASSERT_TRUE(store_->CompactAll().ok());
+  auto compacted = store_->GetHistory("frank", 100);
+  ASSERT_TRUE(compacted.ok() && compacted->has_value());
+  EXPECT_EQ((*compacted)->size(), 5u);
+  auto unknown = store_->GetHistory("nobody", 0);
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_FALSE(unknown->has_value());
+}
+
+TEST_F(StorageIngestTest, StatsCountCustomers) {
+  for (int i = 0; i < 20; ++i) {
+    Ingest({MakeEvent(absl::StrCat("e", i), absl::StrCat("c", i), T0())}, Durability::kAsync);
+  }
+  ASSERT_TRUE(store_->CompactAll().ok());
+  const StoreStats stats = store_->Stats();
+  EXPECT_EQ(stats.estimated_customers, 20u);
+  EXPECT_GE(stats.estimated_keys, 60u);  // aggregates, history and dedup, plus metadata
+  EXPECT_GT(stats.live_data_bytes, 0u);
+}
+
+}  // namespace
+}  // namespace cohort::storage
