@@ -1,0 +1,448 @@
+#include "services/common/shard_router.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include <algorithm>
+#include <numeric>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/blocking_counter.h"
+#include "common/hash.h"
+#include "common/status_macros.h"
+#include "common/validation.h"
+#include "services/common/grpc_status.h"
+
+namespace cohort {
+namespace {
+
+// Per-request limits of a store node (feature_store.proto).
+constexpr size_t kMaxIdsPerCall = 1000;
+constexpr size_t kMaxEventsPerCall = 10000;
+constexpr size_t kMaxCustomersPerCall = 1000;
+
+using Stub = v1::FeatureStore::Stub;
+using AsyncStub = v1::FeatureStore::StubInterface::async_interface;
+using StubGetter = std::function<std::shared_ptr<Stub>(const NodeSpec&)>;
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  google::protobuf::Timestamp out;
+  const int64_t seconds = absl::ToUnixSeconds(t);
+  out.set_seconds(seconds);
+  out.set_nanos(static_cast<int32_t>((t - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
+  return out;
+}
+
+// One node's share of a fanned-out call.
+template <class Request, class Response>
+struct SubCall {
+  NodeSpec node;
+  std::shared_ptr<Stub> stub;
+  std::vector<size_t> positions;  // request items this sub-request carries, ascending
+  Request request;
+  Response response;
+  grpc::ClientContext context;
+  grpc::Status status;
+};
+
+// How to split one router call into node sub-requests and merge the answers.
+template <class Request, class Response>
+struct FanOutSpec {
+  size_t count = 0;                                 // request items
+  std::function<absl::string_view(size_t)> key_of;  // customer id of item i
+  size_t max_per_call = 0;
+  std::function<void(Request*)> init;         // common fields of a sub-request
+  std::function<void(size_t, Request*)> add;  // appends item i
+  std::function<void(AsyncStub*, grpc::ClientContext*, const Request*, Response*,
+                     std::function<void(grpc::Status)>)>
+      start;
+  // Takes a successful sub-call's answer; an error fails the router call.
+  std::function<absl::Status(const SubCall<Request, Response>&)> merge;
+};
+
+// Starts every call and waits for all of them.
+template <class Request, class Response>
+void RunInParallel(const std::vector<std::unique_ptr<SubCall<Request, Response>>>& calls,
+                   absl::Duration deadline, const FanOutSpec<Request, Response>& spec) {
+  if (calls.empty()) return;
+  absl::BlockingCounter pending(static_cast<int>(calls.size()));
+  for (const auto& call : calls) {
+    SubCall<Request, Response>* raw = call.get();
+    raw->context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+    spec.start(raw->stub->async(), &raw->context, &raw->request, &raw->response,
+               [raw, &pending](grpc::Status status) {
+                 raw->status = std::move(status);
+                 pending.DecrementCount();
+               });
+  }
+  pending.Wait();
+}
+
+// Routes spec.count items by owner, runs the sub-requests in parallel, merges; on
+// FAILED_PRECONDITION reloads the map and retries the affected items once.
+template <class Request, class Response>
+absl::Status RouteAndRun(ShardRouter& router, const StubGetter& stub_for, absl::Duration deadline,
+                         const FanOutSpec<Request, Response>& spec) {
+  std::vector<size_t> todo(spec.count);
+  std::iota(todo.begin(), todo.end(), size_t{0});
+  for (int attempt = 0;; ++attempt) {
+    std::shared_ptr<const ShardMap> map = router.map();
+    std::vector<std::vector<size_t>> by_node(map->nodes().size());
+    for (size_t pos : todo) {
+      by_node[map->OwnerOf(PartitionOf(spec.key_of(pos), map->partitions()))].push_back(pos);
+    }
+    std::vector<std::unique_ptr<SubCall<Request, Response>>> calls;
+    for (size_t n = 0; n < by_node.size(); ++n) {
+      const std::vector<size_t>& positions = by_node[n];
+      for (size_t first = 0; first < positions.size(); first += spec.max_per_call) {
+        auto call = std::make_unique<SubCall<Request, Response>>();
+        call->node = map->nodes()[n];
+        call->stub = stub_for(call->node);
+        size_t last = std::min(positions.size(), first + spec.max_per_call);
+        call->positions.assign(positions.begin() + first, positions.begin() + last);
+        spec.init(&call->request);
+        for (size_t pos : call->positions) spec.add(pos, &call->request);
+        calls.push_back(std::move(call));
+      }
+    }
+    RunInParallel(calls, deadline, spec);
+
+    std::vector<size_t> retry;
+    absl::Status stale;
+    absl::Status first_error;
+    for (const auto& call : calls) {
+      if (call->status.ok()) {
+        absl::Status merged = spec.merge(*call);
+        if (!merged.ok() && first_error.ok()) first_error = NodeError(call->node, merged);
+        continue;
+      }
+      absl::Status error = NodeError(call->node, FromGrpcStatus(call->status));
+      if (call->status.error_code() == grpc::StatusCode::FAILED_PRECONDITION && attempt == 0) {
+        retry.insert(retry.end(), call->positions.begin(), call->positions.end());
+        if (stale.ok()) stale = error;
+      } else if (first_error.ok()) {
+        first_error = error;
+      }
+    }
+    if (!first_error.ok()) return first_error;
+    if (retry.empty()) return absl::OkStatus();
+    absl::Status reloaded = router.Reload();
+    if (!reloaded.ok()) {
+      return absl::Status(
+          stale.code(),
+          absl::StrCat(stale.message(), "; reloading the shard map failed: ", reloaded.message()));
+    }
+    std::sort(retry.begin(), retry.end());
+    todo = std::move(retry);
+  }
+}
+
+absl::Status CheckIds(absl::Span<const std::string> ids, absl::string_view field) {
+  for (size_t i = 0; i < ids.size(); ++i) {
+    COHORT_RETURN_IF_ERROR(ValidateId(ids[i], absl::StrCat(field, "[", i, "]")));
+  }
+  return absl::OkStatus();
+}
+
+// A single-customer call: route one id.
+template <class Request, class Response>
+absl::StatusOr<Response> RouteOne(ShardRouter& router, const StubGetter& stub_for,
+                                  absl::Duration deadline, absl::string_view customer_id,
+                                  std::function<void(Request*)> init,
+                                  decltype(FanOutSpec<Request, Response>::start) start) {
+  COHORT_RETURN_IF_ERROR(ValidateId(customer_id, "customer_id"));
+  Response out;
+  FanOutSpec<Request, Response> spec;
+  spec.count = 1;
+  spec.key_of = [customer_id](size_t) { return customer_id; };
+  spec.max_per_call = 1;
+  spec.init = std::move(init);
+  spec.add = [](size_t, Request*) {};
+  spec.start = std::move(start);
+  spec.merge = [&out](const SubCall<Request, Response>& call) {
+    out = call.response;
+    return absl::OkStatus();
+  };
+  COHORT_RETURN_IF_ERROR(RouteAndRun(router, stub_for, deadline, spec));
+  return out;
+}
+
+}  // namespace
+
+absl::Status NodeError(const NodeSpec& node, const absl::Status& status) {
+  if (status.ok()) return status;
+  return absl::Status(status.code(),
+                      absl::StrCat("node ", node.id, " (", node.address, "): ", status.message()));
+}
+
+absl::StatusOr<std::unique_ptr<ShardRouter>> ShardRouter::Create(std::string shard_map_path,
+                                                                 ShardRouterOptions options) {
+  COHORT_ASSIGN_OR_RETURN(ShardMap map, ShardMap::LoadFile(shard_map_path));
+  return std::unique_ptr<ShardRouter>(
+      new ShardRouter(std::move(shard_map_path), std::move(options), std::move(map)));
+}
+
+ShardRouter::ShardRouter(std::string path, ShardRouterOptions options, ShardMap map)
+    : path_(std::move(path)),
+      options_(std::move(options)),
+      map_(std::make_shared<const ShardMap>(std::move(map))) {}
+
+std::shared_ptr<const ShardMap> ShardRouter::map() const {
+  absl::MutexLock lock(&mu_);
+  return map_;
+}
+
+absl::Status ShardRouter::Reload() {
+  COHORT_ASSIGN_OR_RETURN(ShardMap loaded, ShardMap::LoadFile(path_));
+  auto map = std::make_shared<const ShardMap>(std::move(loaded));
+  absl::MutexLock lock(&mu_);
+  // Keep the channels of addresses still in use; drop the rest.
+  absl::flat_hash_map<std::string, std::shared_ptr<Stub>> kept;
+  for (const NodeSpec& node : map->nodes()) {
+    auto it = stubs_.find(node.address);
+    if (it != stubs_.end()) kept.emplace(node.address, it->second);
+  }
+  stubs_ = std::move(kept);
+  map_ = std::move(map);
+  return absl::OkStatus();
+}
+
+std::shared_ptr<Stub> ShardRouter::StubFor(const NodeSpec& node) {
+  absl::MutexLock lock(&mu_);
+  std::shared_ptr<Stub>& stub = stubs_[node.address];
+  if (stub == nullptr) {
+    grpc::ChannelArguments args = options_.channel_args;
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+                static_cast<int>(absl::ToInt64Milliseconds(options_.max_reconnect_backoff)));
+    std::shared_ptr<grpc::ChannelCredentials> credentials =
+        options_.credentials != nullptr ? options_.credentials : grpc::InsecureChannelCredentials();
+    stub = std::make_shared<Stub>(grpc::CreateCustomChannel(node.address, credentials, args));
+  }
+  return stub;
+}
+
+absl::StatusOr<ShardRouter::NodeHandle> ShardRouter::Node(absl::string_view node_id) {
+  std::shared_ptr<const ShardMap> snapshot = map();
+  const NodeSpec* node = snapshot->FindNode(node_id);
+  if (node == nullptr) {
+    return absl::NotFoundError(absl::StrCat("node ", node_id, " is not in shard map ", path_,
+                                            " (epoch ", snapshot->epoch(), ")"));
+  }
+  return NodeHandle{*node, StubFor(*node)};
+}
+
+ShardRouter::NodeHandle ShardRouter::NodeFor(absl::string_view customer_id) {
+  std::shared_ptr<const ShardMap> snapshot = map();
+  const NodeSpec& node =
+      snapshot->nodes()[snapshot->OwnerOf(PartitionOf(customer_id, snapshot->partitions()))];
+  return NodeHandle{node, StubFor(node)};
+}
+
+ShardRouter::NodeHandle ShardRouter::HandleFor(const NodeSpec& node) {
+  return NodeHandle{node, StubFor(node)};
+}
+
+absl::StatusOr<v1::GetFeaturesResponse> ShardRouter::GetFeatures(
+    const std::vector<std::string>& customer_ids, const std::vector<std::string>& features,
+    std::optional<absl::Time> as_of) {
+  if (customer_ids.empty()) return absl::InvalidArgumentError("customer_ids is empty");
+  COHORT_RETURN_IF_ERROR(CheckIds(customer_ids, "customer_ids"));
+  v1::GetFeaturesResponse out;
+  std::vector<v1::FeatureVector> vectors(customer_ids.size());
+  bool have_names = false;
+  std::string names_from;
+
+  using Call = SubCall<v1::GetFeaturesRequest, v1::GetFeaturesResponse>;
+  FanOutSpec<v1::GetFeaturesRequest, v1::GetFeaturesResponse> spec;
+  spec.count = customer_ids.size();
+  spec.key_of = [&](size_t i) { return absl::string_view(customer_ids[i]); };
+  spec.max_per_call = kMaxIdsPerCall;
+  spec.init = [&](v1::GetFeaturesRequest* request) {
+    for (const std::string& f : features) request->add_features(f);
+    if (as_of.has_value()) *request->mutable_as_of() = ToProto(*as_of);
+  };
+  spec.add = [&](size_t i, v1::GetFeaturesRequest* request) {
+    request->add_customer_ids(customer_ids[i]);
+  };
+  spec.start = [](AsyncStub* stub, grpc::ClientContext* context,
+                  const v1::GetFeaturesRequest* request, v1::GetFeaturesResponse* response,
+                  std::function<void(grpc::Status)> done) {
+    stub->GetFeatures(context, request, response, std::move(done));
+  };
+  spec.merge = [&](const Call& call) -> absl::Status {
+    const v1::GetFeaturesResponse& response = call.response;
+    if (static_cast<size_t>(response.vectors_size()) != call.positions.size()) {
+      return absl::InternalError(absl::StrCat("answered ", response.vectors_size(), " vectors for ",
+                                              call.positions.size(), " ids"));
+    }
+    if (!have_names) {
+      *out.mutable_feature_names() = response.feature_names();
+      have_names = true;
+      names_from = call.node.id;
+    } else if (!std::equal(out.feature_names().begin(), out.feature_names().end(),
+                           response.feature_names().begin(), response.feature_names().end())) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "serves features [", absl::StrJoin(response.feature_names(), ","), "] but node ",
+          names_from, " serves [", absl::StrJoin(out.feature_names(), ","),
+          "]; the nodes run different feature registries"));
+    }
+    for (size_t k = 0; k < call.positions.size(); ++k) {
+      vectors[call.positions[k]] = response.vectors(static_cast<int>(k));
+    }
+    return absl::OkStatus();
+  };
+  COHORT_RETURN_IF_ERROR(RouteAndRun(
+      *this, [this](const NodeSpec& n) { return StubFor(n); }, options_.deadline, spec));
+  out.mutable_vectors()->Reserve(static_cast<int>(vectors.size()));
+  for (v1::FeatureVector& vector : vectors) *out.add_vectors() = std::move(vector);
+  return out;
+}
+
+absl::StatusOr<v1::IngestResponse> ShardRouter::Ingest(absl::Span<const v1::Event> events,
+                                                       v1::Durability durability) {
+  v1::IngestResponse out;
+  std::vector<v1::EventResult> results(events.size());
+  using Call = SubCall<v1::IngestRequest, v1::IngestResponse>;
+  FanOutSpec<v1::IngestRequest, v1::IngestResponse> spec;
+  spec.count = events.size();
+  spec.key_of = [&](size_t i) { return absl::string_view(events[i].customer_id()); };
+  spec.max_per_call = kMaxEventsPerCall;
+  spec.init = [durability](v1::IngestRequest* request) { request->set_durability(durability); };
+  spec.add = [&](size_t i, v1::IngestRequest* request) { *request->add_events() = events[i]; };
+  spec.start = [](AsyncStub* stub, grpc::ClientContext* context, const v1::IngestRequest* request,
+                  v1::IngestResponse* response, std::function<void(grpc::Status)> done) {
+    stub->Ingest(context, request, response, std::move(done));
+  };
+  spec.merge = [&](const Call& call) -> absl::Status {
+    if (static_cast<size_t>(call.response.results_size()) != call.positions.size()) {
+      return absl::InternalError(absl::StrCat("answered ", call.response.results_size(),
+                                              " results for ", call.positions.size(), " events"));
+    }
+    for (size_t k = 0; k < call.positions.size(); ++k) {
+      results[call.positions[k]] = call.response.results(static_cast<int>(k));
+    }
+    out.set_applied(out.applied() + call.response.applied());
+    out.set_duplicates(out.duplicates() + call.response.duplicates());
+    out.set_rejected(out.rejected() + call.response.rejected());
+    return absl::OkStatus();
+  };
+  if (events.empty()) return out;
+  COHORT_RETURN_IF_ERROR(RouteAndRun(
+      *this, [this](const NodeSpec& n) { return StubFor(n); }, options_.deadline, spec));
+  out.mutable_results()->Reserve(static_cast<int>(results.size()));
+  for (v1::EventResult& result : results) *out.add_results() = std::move(result);
+  return out;
+}
+
+absl::StatusOr<v1::UpsertAttributesResponse> ShardRouter::UpsertAttributes(
+    absl::Span<const v1::CustomerAttributes> customers, v1::Durability durability) {
+  for (size_t i = 0; i < customers.size(); ++i) {
+    COHORT_RETURN_IF_ERROR(
+        ValidateId(customers[i].customer_id(), absl::StrCat("customers[", i, "].customer_id")));
+  }
+  v1::UpsertAttributesResponse out;
+  using Request = v1::UpsertAttributesRequest;
+  using Response = v1::UpsertAttributesResponse;
+  FanOutSpec<Request, Response> spec;
+  spec.count = customers.size();
+  spec.key_of = [&](size_t i) { return absl::string_view(customers[i].customer_id()); };
+  spec.max_per_call = kMaxCustomersPerCall;
+  spec.init = [durability](Request* request) { request->set_durability(durability); };
+  spec.add = [&](size_t i, Request* request) { *request->add_customers() = customers[i]; };
+  spec.start = [](AsyncStub* stub, grpc::ClientContext* context, const Request* request,
+                  Response* response, std::function<void(grpc::Status)> done) {
+    stub->UpsertAttributes(context, request, response, std::move(done));
+  };
+  spec.merge = [&](const SubCall<Request, Response>& call) {
+    out.set_attributes_written(out.attributes_written() + call.response.attributes_written());
+    return absl::OkStatus();
+  };
+  if (customers.empty()) return out;
+  COHORT_RETURN_IF_ERROR(RouteAndRun(
+      *this, [this](const NodeSpec& n) { return StubFor(n); }, options_.deadline, spec));
+  return out;
+}
+
+absl::StatusOr<v1::GetProfileResponse> ShardRouter::GetProfile(absl::string_view customer_id) {
+  using Request = v1::GetProfileRequest;
+  using Response = v1::GetProfileResponse;
+  return RouteOne<Request, Response>(
+      *this, [this](const NodeSpec& n) { return StubFor(n); }, options_.deadline, customer_id,
+      [customer_id](Request* r) { r->set_customer_id(std::string(customer_id)); },
+      [](AsyncStub* stub, grpc::ClientContext* context, const Request* request, Response* response,
+         std::function<void(grpc::Status)> done) {
+        stub->GetProfile(context, request, response, std::move(done));
+      });
+}
+
+absl::StatusOr<v1::GetHistoryResponse> ShardRouter::GetHistory(absl::string_view customer_id,
+                                                               uint32_t limit) {
+  using Request = v1::GetHistoryRequest;
+  using Response = v1::GetHistoryResponse;
+  return RouteOne<Request, Response>(
+      *this, [this](const NodeSpec& n) { return StubFor(n); }, options_.deadline, customer_id,
+      [customer_id, limit](Request* r) {
+        r->set_customer_id(std::string(customer_id));
+        r->set_limit(limit);
+      },
+      [](AsyncStub* stub, grpc::ClientContext* context, const Request* request, Response* response,
+         std::function<void(grpc::Status)> done) {
+        stub->GetHistory(context, request, response, std::move(done));
+      });
+}
+
+absl::StatusOr<v1::EraseCustomerResponse> ShardRouter::EraseCustomer(
+    absl::string_view customer_id) {
+  using Request = v1::EraseCustomerRequest;
+  using Response = v1::EraseCustomerResponse;
+  return RouteOne<Request, Response>(
+      *this, [this](const NodeSpec& n) { return StubFor(n); }, options_.deadline, customer_id,
+      [customer_id](Request* r) { r->set_customer_id(std::string(customer_id)); },
+      [](AsyncStub* stub, grpc::ClientContext* context, const Request* request, Response* response,
+         std::function<void(grpc::Status)> done) {
+        stub->EraseCustomer(context, request, response, std::move(done));
+      });
+}
+
+std::vector<ShardRouter::NodeStatus> ShardRouter::NodeInfo() {
+  std::shared_ptr<const ShardMap> snapshot = map();
+  using Call = SubCall<v1::NodeInfoRequest, v1::NodeInfoResponse>;
+  std::vector<std::unique_ptr<Call>> calls;
+  for (const NodeSpec& node : snapshot->nodes()) {
+    auto call = std::make_unique<Call>();
+    call->node = node;
+    call->stub = StubFor(node);
+    calls.push_back(std::move(call));
+  }
+  FanOutSpec<v1::NodeInfoRequest, v1::NodeInfoResponse> spec;
+  spec.start = [](AsyncStub* stub, grpc::ClientContext* context, const v1::NodeInfoRequest* request,
+                  v1::NodeInfoResponse* response, std::function<void(grpc::Status)> done) {
+    stub->NodeInfo(context, request, response, std::move(done));
+  };
+  RunInParallel(calls, options_.deadline, spec);
+  std::vector<NodeStatus> out;
+  for (const auto& call : calls) {
+    NodeStatus status{call->node, call->response};
+    if (!call->status.ok()) status.info = NodeError(call->node, FromGrpcStatus(call->status));
+    out.push_back(std::move(status));
+  }
+  return out;
+}
+
+absl::StatusOr<v1::ListFeaturesResponse> ShardRouter::ListFeatures() {
+  std::shared_ptr<const ShardMap> snapshot = map();
+  absl::Status last;
+  for (const NodeSpec& node : snapshot->nodes()) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
+    v1::ListFeaturesResponse response;
+    grpc::Status status = StubFor(node)->ListFeatures(&context, {}, &response);
+    if (status.ok()) return response;
+    last = NodeError(node, FromGrpcStatus(status));
+  }
+  return last;
+}
+
+}  // namespace cohort

@@ -1,0 +1,66 @@
+// Internal to cohortctl: the commands. main.cc parses flags into these option structs; each
+// Run* prints its result on stdout and returns an error (one clear line) on failure.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "cohort/v1/feature_store.pb.h"
+
+namespace cohort::cohortctl {
+
+// What every cluster command needs.
+struct ClusterOptions {
+  std::string shard_map;                        // path of the shard-map JSON file (required)
+  absl::Duration deadline = absl::Seconds(10);  // per RPC
+};
+
+struct ImportOptions {
+  std::string events_path;                        // events CSV; empty: none
+  std::string attributes_path;                    // attributes CSV; empty: none
+  int batch = 500;                                // events (or attribute rows) per batch, 1..10000
+  int inflight = 8;                               // unacknowledged batches per node, >= 1
+  absl::Duration retry_for = absl::Seconds(120);  // how long a node may stay unreachable
+  absl::Duration ack_timeout = absl::Seconds(60);
+  v1::Durability durability = v1::DURABILITY_UNSPECIFIED;
+  bool progress = true;  // a progress line on stderr
+};
+// Streams the files through the shard router (see import_command.cc). Prints the summary;
+// errors if the input cannot be read or some batch could not be delivered.
+absl::Status RunImport(const ClusterOptions& cluster, const ImportOptions& options);
+
+enum class Format { kTable, kCsv, kJson };
+
+struct FeaturesOptions {
+  std::vector<std::string> ids;
+  std::vector<std::string> features;  // empty: all
+  std::optional<absl::Time> as_of;
+  Format format = Format::kTable;
+};
+absl::Status RunFeatures(const ClusterOptions& cluster, const FeaturesOptions& options);
+absl::Status RunProfile(const ClusterOptions& cluster, const std::string& id);
+absl::Status RunHistory(const ClusterOptions& cluster, const std::string& id, uint32_t limit);
+absl::Status RunErase(const ClusterOptions& cluster, const std::string& id);
+
+struct ExportOptions {
+  std::string out;                                          // CSV file to write (required)
+  std::optional<std::pair<uint32_t, uint32_t>> partitions;  // [begin, end); unset: all
+  std::vector<std::string> features;                        // empty: all
+  std::optional<absl::Time> as_of;
+};
+absl::Status RunExport(const ClusterOptions& cluster, const ExportOptions& options);
+absl::Status RunStatus(const ClusterOptions& cluster);
+
+struct ShardMapOptions {
+  std::vector<std::pair<std::string, std::string>> nodes;  // (id, address)
+  uint32_t partitions = 1024;
+  uint64_t epoch = 1;
+};
+absl::Status RunShardMap(const ShardMapOptions& options);
+
+}  // namespace cohort::cohortctl
