@@ -16,10 +16,11 @@ std::string FormatDouble(double value) {
   return std::string(buffer, result.ptr);
 }
 
-std::string FormatValue(const v1::FeatureValue& value) {
+std::string FormatValue(const v1::FeatureValue& value, bool for_humans) {
   switch (value.kind_case()) {
     case v1::FeatureValue::kDoubleValue:
-      return FormatDouble(value.double_value());
+      return for_humans ? absl::StrFormat("%.6g", value.double_value())
+                        : FormatDouble(value.double_value());
     case v1::FeatureValue::kIntValue:
       return absl::StrCat(value.int_value());
     case v1::FeatureValue::kStringValue:

@@ -10,8 +10,8 @@
 namespace cohort::cohortctl {
 
 // The value as text: shortest round-trip form for doubles, "true"/"false" for bools, ""
-// when unset.
-std::string FormatValue(const v1::FeatureValue& value);
+// when unset. With `for_humans`, doubles are rounded to 6 significant digits (tables).
+std::string FormatValue(const v1::FeatureValue& value, bool for_humans = false);
 // The value as a JSON value (null when unset).
 std::string JsonValue(const v1::FeatureValue& value);
 // "PRESENT", "NOT_FOUND", "DEFAULTED", "STALE" or "UNSPECIFIED".

@@ -46,7 +46,7 @@ void PrintFeatureTable(const v1::GetFeaturesResponse& response) {
         continue;
       }
       const v1::FeatureValue& value = vector.values(f);
-      std::string text = FormatValue(value);
+      std::string text = FormatValue(value, /*for_humans=*/true);
       if (value.status() != v1::FEATURE_STATUS_PRESENT) {
         absl::StrAppend(&text, text.empty() ? "" : " ", "(", StatusName(value.status()), ")");
       }
