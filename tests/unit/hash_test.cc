@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace cohort {
@@ -25,7 +26,7 @@ TEST(PartitionTest, IsHashModuloPartitions) {
 TEST(PartitionTest, SpreadsIdsEvenly) {
   constexpr uint32_t kParts = 16;
   int counts[kParts] = {};
-  for (int i = 0; i < 16000; ++i) ++counts[PartitionOf("c" + std::to_string(i), kParts)];
+  for (int i = 0; i < 16000; ++i) ++counts[PartitionOf(absl::StrCat("c", i), kParts)];
   for (int c : counts) {
     EXPECT_GT(c, 800);
     EXPECT_LT(c, 1200);

@@ -1,0 +1,105 @@
+#include "services/featurestore/feature_store_service.h"
+
+#include <functional>
+
+#include "services/common/grpc_status.h"
+#include "services/featurestore/stream_reactors.h"
+
+namespace cohort::featurestore {
+
+FeatureStoreService::FeatureStoreService(const RequestHandler& handler, WorkerPool& requests,
+                                         WorkerPool& exports)
+    : handler_(handler), requests_(requests), exports_(exports) {}
+
+template <class Request, class Response>
+grpc::ServerUnaryReactor* FeatureStoreService::RunUnary(
+    grpc::CallbackServerContext* context, const Request* request, Response* response,
+    absl::Status (RequestHandler::*method)(const Request&, Response*) const) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  bool queued = requests_.TrySubmit([this, context, request, response, reactor, method] {
+    if (context->IsCancelled()) {  // e.g. the deadline passed while the call waited
+      reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled before it ran"));
+      return;
+    }
+    const absl::Status status = std::invoke(method, handler_, *request, response);
+    reactor->Finish(ToGrpcStatus(status));
+  });
+  if (!queued) {
+    reactor->Finish(
+        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                     "the node is overloaded (too many requests queued); retry with backoff"));
+  }
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* FeatureStoreService::Ingest(grpc::CallbackServerContext* context,
+                                                      const v1::IngestRequest* request,
+                                                      v1::IngestResponse* response) {
+  return RunUnary(context, request, response, &RequestHandler::Ingest);
+}
+
+grpc::ServerBidiReactor<v1::IngestRequest, v1::IngestResponse>* FeatureStoreService::IngestStream(
+    grpc::CallbackServerContext* context) {
+  return internal::NewIngestStreamReactor(handler_, requests_, context);
+}
+
+grpc::ServerUnaryReactor* FeatureStoreService::UpsertAttributes(
+    grpc::CallbackServerContext* context, const v1::UpsertAttributesRequest* request,
+    v1::UpsertAttributesResponse* response) {
+  return RunUnary(context, request, response, &RequestHandler::UpsertAttributes);
+}
+
+grpc::ServerUnaryReactor* FeatureStoreService::GetFeatures(grpc::CallbackServerContext* context,
+                                                           const v1::GetFeaturesRequest* request,
+                                                           v1::GetFeaturesResponse* response) {
+  return RunUnary(context, request, response, &RequestHandler::GetFeatures);
+}
+
+grpc::ServerUnaryReactor* FeatureStoreService::GetProfile(grpc::CallbackServerContext* context,
+                                                          const v1::GetProfileRequest* request,
+                                                          v1::GetProfileResponse* response) {
+  return RunUnary(context, request, response, &RequestHandler::GetProfile);
+}
+
+grpc::ServerUnaryReactor* FeatureStoreService::GetHistory(grpc::CallbackServerContext* context,
+                                                          const v1::GetHistoryRequest* request,
+                                                          v1::GetHistoryResponse* response) {
+  return RunUnary(context, request, response, &RequestHandler::GetHistory);
+}
+
+grpc::ServerUnaryReactor* FeatureStoreService::EraseCustomer(
+    grpc::CallbackServerContext* context, const v1::EraseCustomerRequest* request,
+    v1::EraseCustomerResponse* response) {
+  return RunUnary(context, request, response, &RequestHandler::EraseCustomer);
+}
+
+grpc::ServerWriteReactor<v1::ExportResponse>* FeatureStoreService::Export(
+    grpc::CallbackServerContext* context, const v1::ExportRequest* request) {
+  return internal::NewExportReactor(handler_, exports_, context, request);
+}
+
+// ListFeatures and NodeInfo only read memory (NodeInfo: RocksDB's in-memory properties),
+// so they answer inline on the callback thread.
+grpc::ServerUnaryReactor* FeatureStoreService::ListFeatures(grpc::CallbackServerContext* context,
+                                                            const v1::ListFeaturesRequest* request,
+                                                            v1::ListFeaturesResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(handler_.ListFeatures(*request, response)));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* FeatureStoreService::NodeInfo(grpc::CallbackServerContext* context,
+                                                        const v1::NodeInfoRequest* request,
+                                                        v1::NodeInfoResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(handler_.NodeInfo(*request, response)));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* FeatureStoreService::Checkpoint(grpc::CallbackServerContext* context,
+                                                          const v1::CheckpointRequest* request,
+                                                          v1::CheckpointResponse* response) {
+  return RunUnary(context, request, response, &RequestHandler::Checkpoint);
+}
+
+}  // namespace cohort::featurestore

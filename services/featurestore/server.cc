@@ -1,0 +1,222 @@
+#include "services/featurestore/server.h"
+
+#include <grpc/grpc.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/status_macros.h"
+#include "services/featurestore/convert.h"
+#include "services/featurestore/feature_store_service.h"
+#include "services/featurestore/log.h"
+#include "services/featurestore/ownership.h"
+#include "services/featurestore/request_handler.h"
+#include "services/featurestore/worker_pool.h"
+#include "storage/feature_registry.h"
+#include "storage/profile_store.h"
+
+namespace cohort::featurestore {
+
+namespace {
+
+constexpr char kServiceName[] = "cohort.v1.FeatureStore";
+constexpr int kMaxReceiveMessageBytes = 64 << 20;  // a full Ingest batch with long labels
+constexpr size_t kMaxQueuedExports = 64;
+
+absl::Status Annotate(const absl::Status& status, absl::string_view context) {
+  return absl::Status(status.code(), absl::StrCat(context, status.message()));
+}
+
+// Splits "host:port"; the host may be a bracketed IPv6 address.
+absl::Status SplitListen(const std::string& listen, std::string* host) {
+  const size_t colon = listen.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos || colon == 0 ||
+      !absl::SimpleAtoi(absl::string_view(listen).substr(colon + 1), &port) || port < 0 ||
+      port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("listen address '", listen,
+                     "' is not host:port (e.g. 127.0.0.1:7100; port 0 binds a "
+                     "free port)"));
+  }
+  *host = listen.substr(0, colon);
+  return absl::OkStatus();
+}
+
+absl::Status CheckOptions(const NodeOptions& o) {
+  auto missing = [](absl::string_view what) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " is required"));
+  };
+  if (o.data_dir.empty()) return missing("the data directory (data_dir)");
+  if (o.node_id.empty()) return missing("the node id (node_id)");
+  if (o.shard_map_path.empty()) return missing("the shard-map path (shard_map)");
+  if (o.registry_path.empty()) return missing("the feature-registry path (registry)");
+  if (o.retention_days <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("retention_days is ", o.retention_days, "; it must be positive"));
+  }
+  if (o.history_cap == 0) return absl::InvalidArgumentError("history_cap must be positive");
+  if (o.max_batch_events == 0) {
+    return absl::InvalidArgumentError("max_batch_events must be positive");
+  }
+  if (o.block_cache_mb > (uint64_t{1} << 30)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("block_cache_mb is ", o.block_cache_mb, "; that is more than 1 PiB"));
+  }
+  std::string host;
+  return SplitListen(o.listen, &host);
+}
+
+}  // namespace
+
+StoreNode::StoreNode() = default;
+
+StoreNode::~StoreNode() { Shutdown(); }
+
+absl::StatusOr<std::unique_ptr<StoreNode>> StoreNode::Start(NodeOptions options) {
+  COHORT_RETURN_IF_ERROR(CheckOptions(options));
+  std::unique_ptr<StoreNode> node(new StoreNode());
+  node->options_ = options;
+
+  absl::StatusOr<std::shared_ptr<const storage::FeatureRegistry>> registry =
+      storage::FeatureRegistry::LoadFile(options.registry_path);
+  if (!registry.ok()) {  // NOT_FOUND names the registry already; parse errors name path:line
+    return registry.status().code() == absl::StatusCode::kNotFound
+               ? registry.status()
+               : Annotate(registry.status(), "invalid feature registry ");
+  }
+
+  absl::StatusOr<std::unique_ptr<Ownership>> ownership =
+      Ownership::Load(options.shard_map_path, options.node_id);
+  if (!ownership.ok()) return ownership.status();  // names the shard-map file
+  node->ownership_ = *std::move(ownership);
+
+  storage::StoreOptions store_options;
+  store_options.path = options.data_dir;
+  store_options.partitions = node->ownership_->Current()->map().partitions();
+  store_options.retention_days = options.retention_days;
+  store_options.history_cap = options.history_cap;
+  store_options.block_cache_bytes = options.block_cache_mb << 20;
+  absl::StatusOr<std::unique_ptr<storage::ProfileStore>> store =
+      storage::ProfileStore::Open(std::move(store_options), *std::move(registry));
+  if (!store.ok()) {
+    return Annotate(store.status(), absl::StrCat("store in ", options.data_dir, ": "));
+  }
+  node->store_ = *std::move(store);
+
+  node->handler_ = std::make_unique<RequestHandler>(*node->store_, *node->ownership_, options);
+  node->requests_ =
+      std::make_unique<WorkerPool>(options.worker_threads, options.max_queued_requests);
+  node->exports_ = std::make_unique<WorkerPool>(options.export_threads, kMaxQueuedExports);
+  node->service_ =
+      std::make_unique<FeatureStoreService>(*node->handler_, *node->requests_, *node->exports_);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &node->port_);
+  builder.RegisterService(node->service_.get());
+  builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
+  // gRPC sets SO_REUSEPORT by default: a second node on the same address would then share
+  // the port (and its traffic) silently instead of failing to start.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  node->server_ = builder.BuildAndStart();
+  if (node->server_ == nullptr || node->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen,
+                                               ": the address is invalid or already in use"));
+  }
+  grpc::HealthCheckServiceInterface* health = node->server_->GetHealthCheckService();
+  health->SetServingStatus(kServiceName, true);
+  health->SetServingStatus(true);
+
+  std::string host;
+  COHORT_RETURN_IF_ERROR(SplitListen(options.listen, &host));
+  node->address_ = absl::StrCat(host, ":", node->port_);
+  if (options.shard_map_poll_interval > absl::ZeroDuration()) {
+    node->ownership_->StartWatching(options.shard_map_poll_interval);
+  }
+  if (!options.port_file.empty()) {
+    COHORT_RETURN_IF_ERROR(
+        WriteFileAtomically(options.port_file, absl::StrCat(node->address_, "\n")));
+  }
+  std::shared_ptr<const OwnershipView> view = node->ownership_->Current();
+  uint32_t owned = 0;
+  for (const PartitionRangeSpec& r : view->owned()) owned += r.end - r.begin;
+  LogLine(absl::StrCat("serving on ", node->address_, ": node ", options.node_id, ", ", owned,
+                       " of ", view->map().partitions(), " partitions at shard-map epoch ",
+                       view->epoch(), ", data in ", options.data_dir, ", durability ",
+                       DurabilityName(options.default_durability)));
+  return node;
+}
+
+void StoreNode::Shutdown() {
+  if (stopped_) return;
+  stopped_ = true;
+  const bool was_serving = server_ != nullptr;
+  if (server_ != nullptr) {
+    LogLine(absl::StrCat("draining: no new calls, up to ",
+                         absl::FormatDuration(options_.drain_timeout), " for the calls in flight"));
+    grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+    health->SetServingStatus(kServiceName, false);
+    health->SetServingStatus(false);
+    server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.drain_timeout));
+    server_->Wait();
+  }
+  if (ownership_ != nullptr) ownership_->StopWatching();
+  if (requests_ != nullptr) requests_->Shutdown();
+  if (exports_ != nullptr) exports_->Shutdown();
+  server_.reset();
+  service_.reset();
+  handler_.reset();
+  store_.reset();  // closes RocksDB; every acknowledged write is already in the WAL
+  if (was_serving) LogLine("stopped: store closed cleanly");
+}
+
+void BlockTerminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int WaitForTerminationSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int signal = 0;
+  while (sigwait(&set, &signal) != 0) {
+  }
+  return signal;
+}
+
+absl::Status WriteFileAtomically(const std::string& path, const std::string& contents) {
+  const std::string tmp = absl::StrCat(path, ".tmp.", ::getpid());
+  auto fail = [&](absl::string_view what) {
+    const int err = errno;
+    std::remove(tmp.c_str());
+    return absl::InternalError(absl::StrCat("cannot ", what, " ", path, ": ", std::strerror(err)));
+  };
+  std::FILE* f = std::fopen(tmp.c_str(), "w");
+  if (f == nullptr) return fail("create a temporary file next to");
+  const bool written = std::fwrite(contents.data(), 1, contents.size(), f) == contents.size();
+  if (std::fclose(f) != 0 || !written) return fail("write");
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) return fail("rename into place");
+  return absl::OkStatus();
+}
+
+}  // namespace cohort::featurestore
