@@ -8,9 +8,9 @@
 #define COHORT_STATUS_CONCAT_(a, b) COHORT_STATUS_CONCAT_INNER_(a, b)
 
 // Evaluates `expr` (an absl::Status); returns it from the enclosing function if not OK.
-#define COHORT_RETURN_IF_ERROR(expr)              \
-  do {                                            \
-    ::absl::Status cohort_status_ = (expr);       \
+#define COHORT_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::absl::Status cohort_status_ = (expr);          \
     if (!cohort_status_.ok()) return cohort_status_; \
   } while (0)
 

@@ -52,7 +52,8 @@ absl::Status ValidateLabel(absl::string_view value, absl::string_view field, siz
           absl::StrCat(field, " contains control character 0x", absl::Hex(c)));
     }
   }
-  if (!IsValidUtf8(value)) return absl::InvalidArgumentError(absl::StrCat(field, " is not valid UTF-8"));
+  if (!IsValidUtf8(value))
+    return absl::InvalidArgumentError(absl::StrCat(field, " is not valid UTF-8"));
   return absl::OkStatus();
 }
 

@@ -2,9 +2,9 @@
 #pragma once
 
 #include <cstddef>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace cohort {
 

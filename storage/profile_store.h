@@ -7,10 +7,10 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "common/hash.h"
@@ -20,13 +20,13 @@
 namespace cohort::storage {
 
 struct StoreOptions {
-  std::string path;                          // RocksDB directory; created if missing
-  uint32_t partitions = kDefaultPartitions;  // P; must match what the directory was created with
-  int32_t retention_days = 730;              // buckets, dedup keys and events older are dropped
-  uint32_t history_cap = 200;                // recent interactions kept per customer
-  uint32_t attribute_versions = 8;           // versions kept per attribute for as_of reads
-  uint64_t block_cache_bytes = 256ull << 20; // shared LRU block cache for all column families
-  uint32_t lock_stripes = 4096;              // dedup lock striping (concurrency of ingest)
+  std::string path;                           // RocksDB directory; created if missing
+  uint32_t partitions = kDefaultPartitions;   // P; must match what the directory was created with
+  int32_t retention_days = 730;               // buckets, dedup keys and events older are dropped
+  uint32_t history_cap = 200;                 // recent interactions kept per customer
+  uint32_t attribute_versions = 8;            // versions kept per attribute for as_of reads
+  uint64_t block_cache_bytes = 256ull << 20;  // shared LRU block cache for all column families
+  uint32_t lock_stripes = 4096;               // dedup lock striping (concurrency of ingest)
   // Wall clock: validation of event times, retention cut-off. A seam for tests.
   std::function<absl::Time()> clock = [] { return absl::Now(); };
 };

@@ -85,7 +85,7 @@ struct DailyAggregate {
 struct Profile {
   std::string customer_id;
   uint32_t partition = 0;
-  std::vector<Attribute> attributes;  // current value of each attribute, by name
+  std::vector<Attribute> attributes;                // current value of each attribute, by name
   std::optional<absl::Time> first_seen, last_seen;  // unset when no event was ingested
   std::vector<std::string> channels;                // sorted
   std::vector<TypeTotal> lifetime;                  // per event type, sorted by type

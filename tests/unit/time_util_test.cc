@@ -30,8 +30,8 @@ TEST(TimeUtilTest, DaysRoundDownAndAsOfRoundsUp) {
   EXPECT_EQ(DayOf(absl::FromUnixSeconds(86399)), 0);
   EXPECT_EQ(DayOf(absl::FromUnixSeconds(86400)), 1);
   EXPECT_EQ(DayOf(absl::FromUnixSeconds(-1)), -1);
-  EXPECT_EQ(ExclusiveEndDay(absl::FromUnixSeconds(86400)), 1);      // midnight: kept
-  EXPECT_EQ(ExclusiveEndDay(absl::FromUnixSeconds(86401)), 2);      // mid-day: next midnight
+  EXPECT_EQ(ExclusiveEndDay(absl::FromUnixSeconds(86400)), 1);  // midnight: kept
+  EXPECT_EQ(ExclusiveEndDay(absl::FromUnixSeconds(86401)), 2);  // mid-day: next midnight
   EXPECT_EQ(StartOfDay(3), absl::FromUnixSeconds(3 * 86400));
 }
 
