@@ -8,6 +8,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev rocksdb-tools libabsl-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev
+  libeigen3-dev libxgboost-dev
   python3 python3-grpcio python3-protobuf
   clang-format
 )
