@@ -4,7 +4,6 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -21,6 +20,7 @@
 #include "common/time_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "test_util.h"
 #include "tools/datagen/generator.h"
 #include "tools/datagen/internal/catalog.h"
 #include "tools/datagen/internal/csv_writer.h"
@@ -477,13 +477,6 @@ TEST(DatagenTest, FileSinkReportsUnwritablePaths) {
 // The binary, end to end: same bytes as the library, a summary on stderr, usage errors.
 class DatagenBinaryTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "/datagen_test.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   int RunBinary(const std::string& args) {
     const std::string cmd = absl::StrCat(COHORT_BINARY_DIR, "/tools/datagen/cohort-datagen ", args,
                                          " 2>", dir_, "/stderr");
@@ -497,7 +490,8 @@ class DatagenBinaryTest : public ::testing::Test {
     return ss.str();
   }
 
-  std::string dir_;
+  const ::cohort::testing::TempDir temp_dir_{"datagen_test"};
+  const std::string dir_ = temp_dir_.path();
 };
 
 TEST_F(DatagenBinaryTest, WritesTheSameBytesAsTheLibrary) {

@@ -1,7 +1,5 @@
 #include "tools/common/events_csv.h"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -11,11 +9,13 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "test_util.h"
 #include "tools/common/csv.h"
 
 namespace cohort::tools {
 namespace {
 
+using ::cohort::testing::TempDir;
 using ::testing::HasSubstr;
 
 constexpr char kHeader[] =
@@ -23,14 +23,6 @@ constexpr char kHeader[] =
 
 class EventsCsvTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           absl::StrCat("events_csv_test_", ::getpid(), "_",
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::string Write(const std::string& name, const std::string& contents) {
     std::string path = (dir_ / name).string();
     std::ofstream out(path, std::ios::binary);
@@ -58,7 +50,7 @@ class EventsCsvTest : public ::testing::Test {
     return events;
   }
 
-  std::filesystem::path dir_;
+  TempDir dir_{"events_csv_test"};
 };
 
 TEST_F(EventsCsvTest, ReadsBothTimeFormsAndOptionalFields) {
@@ -259,8 +251,8 @@ TEST(CsvFieldTest, WriterQuotesOnlyWhenNeededAndRoundTrips) {
     AppendCsvField(fields[i], &line);
   }
   EXPECT_EQ(line, "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",");
-  std::filesystem::path path =
-      std::filesystem::temp_directory_path() / absl::StrCat("csv_field_test_", ::getpid(), ".csv");
+  TempDir dir("csv_field_test");
+  std::filesystem::path path = dir / "fields.csv";
   {
     std::ofstream out(path);
     out << line << "\n";
@@ -270,7 +262,6 @@ TEST(CsvFieldTest, WriterQuotesOnlyWhenNeededAndRoundTrips) {
   std::vector<std::string> read;
   ASSERT_TRUE(*(*reader)->Next(&read));
   EXPECT_EQ(read, fields);
-  std::filesystem::remove(path);
 }
 
 }  // namespace

@@ -1,7 +1,5 @@
 // Ownership: which partitions a node owns under the current shard map, and how a changed
 // shard-map file is picked up (or refused).
-#include <unistd.h>
-
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -15,10 +13,12 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/featurestore/ownership.h"
+#include "test_util.h"
 
 namespace cohort::featurestore {
 namespace {
 
+using ::cohort::testing::TempDir;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
@@ -46,15 +46,7 @@ std::string CustomerOf(bool owned_by_store0) {
 
 class OwnershipTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           absl::StrCat("ownership_test_", ::getpid(), "_",
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "shard_map.json").string();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void SetUp() override { path_ = (dir_ / "shard_map.json").string(); }
 
   // Replaces the map file the way a ConfigMap update or an operator's tool does: a new
   // file renamed into place.
@@ -73,7 +65,7 @@ class OwnershipTest : public ::testing::Test {
     return ownership.ok() ? *std::move(ownership) : nullptr;
   }
 
-  std::filesystem::path dir_;
+  TempDir dir_{"ownership_test"};
   std::string path_;
 };
 

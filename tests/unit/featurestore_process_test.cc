@@ -12,16 +12,17 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "test_util.h"
 
 extern char** environ;
 
 namespace {
 
+using ::cohort::testing::TempDir;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
@@ -30,14 +31,6 @@ constexpr char kOneNodeMap[] = R"({"epoch": 2, "partitions": 16, "nodes": [
 
 class StoreProcessTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           absl::StrCat("featurestore_process_test_", ::getpid(), "_",
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-
   void TearDown() override {
     for (pid_t pid : children_) {  // a failed test must not leave a node behind
       if (::waitpid(pid, nullptr, WNOHANG) == 0) {
@@ -45,7 +38,6 @@ class StoreProcessTest : public ::testing::Test {
         ::waitpid(pid, nullptr, 0);
       }
     }
-    std::filesystem::remove_all(dir_);
   }
 
   std::string Path(const std::string& name) const { return (dir_ / name).string(); }
@@ -107,7 +99,7 @@ class StoreProcessTest : public ::testing::Test {
             "--shard_map=" + Path(map), "--port_file=" + Path("port")};
   }
 
-  std::filesystem::path dir_;
+  TempDir dir_{"featurestore_process_test"};
   std::vector<pid_t> children_;
 };
 

@@ -6,7 +6,6 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/security/credentials.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -22,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "services/featurestore/convert.h"
 #include "services/featurestore/server.h"
+#include "test_util.h"
 
 namespace cohort::featurestore::test {
 
@@ -79,11 +79,6 @@ inline double Number(const v1::FeatureValue& v) {
 class StoreNodeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           absl::StrCat("featurestore_service_test_", ::getpid(), "_",
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     WriteMap(MapJson(3));
     NodeOptions& options = options_;
     options.data_dir = (dir_ / "data").string();
@@ -114,7 +109,6 @@ class StoreNodeTest : public ::testing::Test {
     stub_.reset();
     channel_.reset();
     node_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   void WriteMap(const std::string& json) {
@@ -176,7 +170,7 @@ class StoreNodeTest : public ::testing::Test {
     return bytes.size() == 2 && bytes[0] == 0x08 ? bytes[1] : -1;
   }
 
-  std::filesystem::path dir_;
+  ::cohort::testing::TempDir dir_{"featurestore_service_test"};
   NodeOptions options_;
   std::unique_ptr<StoreNode> node_;
   std::shared_ptr<grpc::Channel> channel_;

@@ -1,9 +1,6 @@
 #include "services/common/shard_map.h"
 
-#include <unistd.h>
-
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <string>
 #include <utility>
@@ -12,10 +9,12 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "test_util.h"
 
 namespace cohort {
 namespace {
 
+using ::cohort::testing::TempDir;
 using ::testing::HasSubstr;
 
 constexpr char kThreeNodes[] = R"({"epoch": 3, "partitions": 16, "nodes": [
@@ -197,9 +196,7 @@ TEST(ShardMapTest, JsonRoundTrip) {
 }
 
 TEST(ShardMapTest, LoadFile) {
-  std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / absl::StrCat("shard_map_test_", ::getpid());
-  std::filesystem::create_directories(dir);
+  TempDir dir("shard_map_test");
   std::string path = (dir / "map.json").string();
   {
     std::ofstream out(path);
@@ -221,7 +218,6 @@ TEST(ShardMapTest, LoadFile) {
   absl::StatusOr<ShardMap> missing = ShardMap::LoadFile((dir / "absent.json").string());
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(missing.status().message()), HasSubstr("absent.json"));
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -1,8 +1,6 @@
 // ShardRouter against three real in-process store nodes on 127.0.0.1:0.
 #include "services/common/shard_router.h"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -18,10 +16,12 @@
 #include "gtest/gtest.h"
 #include "services/featurestore/node_options.h"
 #include "services/featurestore/server.h"
+#include "test_util.h"
 
 namespace cohort {
 namespace {
 
+using ::cohort::testing::TempDir;
 using ::testing::HasSubstr;
 
 constexpr uint32_t kPartitions = 64;
@@ -53,11 +53,6 @@ v1::Event MakeEvent(const std::string& event_id, const std::string& customer_id,
 class ShardRouterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           absl::StrCat("shard_router_test_", ::getpid(), "_",
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     // The nodes' own map: only the ids matter to them, so placeholder addresses will do.
     std::vector<std::pair<std::string, std::string>> placeholders;
     for (int i = 0; i < kNodes; ++i) {
@@ -89,7 +84,6 @@ class ShardRouterTest : public ::testing::Test {
   void TearDown() override {
     for (auto& node : nodes_) node->Shutdown();
     nodes_.clear();
-    std::filesystem::remove_all(dir_);
   }
 
   static std::string NodeId(int i) { return absl::StrCat("store-", i); }
@@ -134,7 +128,7 @@ class ShardRouterTest : public ::testing::Test {
     EXPECT_EQ(response->applied(), events.size());
   }
 
-  std::filesystem::path dir_;
+  TempDir dir_{"shard_router_test"};
   std::vector<std::unique_ptr<featurestore::StoreNode>> nodes_;
   std::vector<std::pair<std::string, std::string>> addresses_;
   std::string router_path_;

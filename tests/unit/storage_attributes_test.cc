@@ -1,63 +1,22 @@
 // ProfileStore attributes on a real RocksDB: last writer by event time wins whatever the
 // arrival order, deterministic ties, validation.
-#include <stdlib.h>
-
 #include <algorithm>
-#include <atomic>
-#include <filesystem>
 #include <limits>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/profile_store.h"
+#include "storage_test_util.h"
 
-namespace cohort::storage {
+namespace cohort::storage::test {
 namespace {
 
 using ::testing::HasSubstr;
-
-absl::Time T0() {
-  return absl::FromCivil(absl::CivilSecond(2026, 3, 1, 12, 0, 0), absl::UTCTimeZone());
-}
-
-class FakeClock {
- public:
-  explicit FakeClock(absl::Time t) : us_(absl::ToUnixMicros(t)) {}
-  absl::Time Now() const { return absl::FromUnixMicros(us_.load()); }
-  void Advance(absl::Duration d) { us_ += absl::ToInt64Microseconds(d); }
-
- private:
-  std::atomic<int64_t> us_;
-};
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "cohort-attr-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-Attribute Attr(std::string name, AttributeValue value, absl::Time event_time,
-               std::string source = "crm") {
-  Attribute a;
-  a.name = std::move(name);
-  a.value = std::move(value);
-  a.source = std::move(source);
-  a.event_time = event_time;
-  return a;
-}
 
 bool SameAttributes(const std::vector<Attribute>& a, const std::vector<Attribute>& b) {
   if (a.size() != b.size()) return false;
@@ -73,14 +32,7 @@ bool SameAttributes(const std::vector<Attribute>& a, const std::vector<Attribute
 class StorageAttributesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto registry = FeatureRegistry::LoadFile(COHORT_BINARY_DIR "/features.registry");
-    ASSERT_TRUE(registry.ok()) << registry.status();
-    StoreOptions o;
-    o.path = dir_.path() + "/db";
-    o.partitions = 8;
-    o.block_cache_bytes = 8 << 20;
-    o.clock = [this] { return clock_.Now(); };
-    auto store = ProfileStore::Open(o, *registry);
+    auto store = OpenTestStore(TestStoreOptions(dir_.path() + "/db", 8, clock_));
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
   }
@@ -99,7 +51,7 @@ class StorageAttributesTest : public ::testing::Test {
   }
 
   FakeClock clock_{T0()};
-  TempDir dir_;
+  TempDir dir_{"cohort-attr"};
   std::unique_ptr<ProfileStore> store_;
 };
 
@@ -236,4 +188,4 @@ TEST_F(StorageAttributesTest, InvalidInputNamesTheFieldAndWritesNothing) {
 }
 
 }  // namespace
-}  // namespace cohort::storage
+}  // namespace cohort::storage::test

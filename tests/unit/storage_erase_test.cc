@@ -1,107 +1,25 @@
 // ProfileStore erasure on a real RocksDB: reads see the erasure at once, re-ingest works,
 // and after a compaction no key of the customer is left in any column family.
-#include <stdlib.h>
-
-#include <algorithm>
-#include <atomic>
-#include <filesystem>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "rocksdb/db.h"
 #include "storage/keys.h"
 #include "storage/profile_store.h"
+#include "storage_test_util.h"
 
-namespace cohort::storage {
+namespace cohort::storage::test {
 namespace {
 
-absl::Time T0() {
-  return absl::FromCivil(absl::CivilSecond(2026, 3, 1, 12, 0, 0), absl::UTCTimeZone());
-}
-
-// Test seam for StoreOptions::clock; thread-safe.
-class FakeClock {
- public:
-  explicit FakeClock(absl::Time t) : us_(absl::ToUnixMicros(t)) {}
-  absl::Time Now() const { return absl::FromUnixMicros(us_.load()); }
-  void Advance(absl::Duration d) { us_ += absl::ToInt64Microseconds(d); }
-
- private:
-  std::atomic<int64_t> us_;
-};
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "cohort-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-Event MakeEvent(std::string event_id, std::string customer_id, absl::Time time,
-                std::string type = "purchase") {
-  Event e;
-  e.event_id = std::move(event_id);
-  e.customer_id = std::move(customer_id);
-  e.time = time;
-  e.type = std::move(type);
-  e.channel = "web";
-  return e;
-}
-
-// Every key of every column family of the RocksDB at `dir`, opened read-only with plain
-// RocksDB options (no merge operators: the data must be fully compacted).
-std::map<std::string, std::vector<std::string>> DumpKeys(const std::string& dir) {
-  std::map<std::string, std::vector<std::string>> keys;
-  std::vector<std::string> names;
-  rocksdb::Status s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names);
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  s = rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir, families, &handles, &raw);
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  if (!s.ok()) return keys;
-  std::unique_ptr<rocksdb::DB> db(raw);
-  for (auto* handle : handles) {
-    std::vector<std::string>& out = keys[handle->GetName()];
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handle));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) out.push_back(it->key().ToString());
-    EXPECT_TRUE(it->status().ok()) << it->status().ToString();
-    it.reset();
-    EXPECT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
-  }
-  EXPECT_TRUE(db->Close().ok());
-  return keys;
-}
-
 constexpr uint32_t kPartitions = 4;
-
-Attribute Attr(std::string name, absl::Time event_time) {
-  Attribute a;
-  a.name = std::move(name);
-  a.value = std::string("v");
-  a.source = "crm";
-  a.event_time = event_time;
-  return a;
-}
 
 class StorageEraseTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto registry = FeatureRegistry::LoadFile(COHORT_BINARY_DIR "/features.registry");
+    auto registry = LoadTestRegistry();
     ASSERT_TRUE(registry.ok()) << registry.status();
     registry_ = *registry;
     auto store = ProfileStore::Open(Options(dir_.path() + "/db"), registry_);
@@ -110,12 +28,7 @@ class StorageEraseTest : public ::testing::Test {
   }
 
   StoreOptions Options(const std::string& path) {
-    StoreOptions o;
-    o.path = path;
-    o.partitions = kPartitions;
-    o.block_cache_bytes = 8 << 20;
-    o.clock = [this] { return clock_.Now(); };
-    return o;
+    return TestStoreOptions(path, kPartitions, clock_);
   }
 
   // Events e0..e{n-1} and one attribute for `customer`.
@@ -128,7 +41,7 @@ class StorageEraseTest : public ::testing::Test {
     auto results = store_->Ingest(events, Durability::kSync);
     ASSERT_TRUE(results.ok()) << results.status();
     for (const auto& r : *results) ASSERT_EQ(r.outcome, IngestOutcome::kApplied) << r.reason;
-    CustomerAttributes update{customer, {Attr("tier", T0())}};
+    CustomerAttributes update{customer, {Attr("tier", std::string("v"), T0())}};
     ASSERT_TRUE(store_->UpsertAttributes({update}, Durability::kSync).ok());
   }
 
@@ -211,4 +124,4 @@ TEST_F(StorageEraseTest, AfterCompactionNoKeyOfTheCustomerIsLeft) {
 }
 
 }  // namespace
-}  // namespace cohort::storage
+}  // namespace cohort::storage::test

@@ -1,64 +1,30 @@
 // ProfileStore reads of feature vectors on a real RocksDB: request order, duplicates and
 // unknown ids, as_of bounds and point-in-time visibility, and Export over partition ranges.
 // Needs the feature registry and EvaluateFeatures (storage/feature_*.cc).
-#include <stdlib.h>
-
 #include <algorithm>
-#include <atomic>
-#include <filesystem>
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "common/hash.h"
 #include "common/time_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/profile_store.h"
+#include "storage_test_util.h"
 
-namespace cohort::storage {
+namespace cohort::storage::test {
 namespace {
 
 using ::testing::HasSubstr;
 
-absl::Time T0() {
-  return absl::FromCivil(absl::CivilSecond(2026, 3, 1, 12, 0, 0), absl::UTCTimeZone());
-}
-
-// Test seam for StoreOptions::clock; thread-safe.
-class FakeClock {
- public:
-  explicit FakeClock(absl::Time t) : us_(absl::ToUnixMicros(t)) {}
-  absl::Time Now() const { return absl::FromUnixMicros(us_.load()); }
-
- private:
-  std::atomic<int64_t> us_;
-};
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "cohort-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
+// A purchase of one item in category "shoes" for 20 on channel "web".
 Event MakeEvent(std::string event_id, std::string customer_id, absl::Time time) {
-  Event e;
-  e.event_id = std::move(event_id);
-  e.customer_id = std::move(customer_id);
-  e.time = time;
-  e.type = "purchase";
-  e.channel = "web";
+  Event e = test::MakeEvent(std::move(event_id), std::move(customer_id), time);
   e.category = "shoes";
   e.quantity = 1;
   e.amount = 20;
@@ -81,15 +47,9 @@ constexpr int32_t kRetentionDays = 60;
 class StorageFeaturesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto registry = FeatureRegistry::LoadFile(COHORT_BINARY_DIR "/features.registry");
-    ASSERT_TRUE(registry.ok()) << registry.status();
-    StoreOptions o;
-    o.path = dir_.path() + "/db";
-    o.partitions = kPartitions;
+    StoreOptions o = TestStoreOptions(dir_.path() + "/db", kPartitions, clock_);
     o.retention_days = kRetentionDays;
-    o.block_cache_bytes = 8 << 20;
-    o.clock = [this] { return clock_.Now(); };
-    auto store = ProfileStore::Open(o, *registry);
+    auto store = OpenTestStore(o);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     auto selection = store_->Select({});
@@ -108,12 +68,7 @@ class StorageFeaturesTest : public ::testing::Test {
   }
 
   void SetAttribute(const std::string& customer, absl::Time event_time) {
-    Attribute a;
-    a.name = "tier";
-    a.value = std::string("gold");
-    a.source = "crm";
-    a.event_time = event_time;
-    CustomerAttributes update{customer, {a}};
+    CustomerAttributes update{customer, {Attr("tier", std::string("gold"), event_time)}};
     ASSERT_TRUE(store_->UpsertAttributes({update}, Durability::kAsync).ok());
   }
 
@@ -265,4 +220,4 @@ TEST_F(StorageFeaturesTest, ExportVisitsExactlyTheKnownCustomersOfTheRange) {
 }
 
 }  // namespace
-}  // namespace cohort::storage
+}  // namespace cohort::storage::test

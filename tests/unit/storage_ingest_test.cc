@@ -1,10 +1,7 @@
 // ProfileStore ingest on a real RocksDB: idempotency, validation, concurrency, durability,
 // and the profile/history read back.
-#include <stdlib.h>
-
 #include <atomic>
 #include <cmath>
-#include <filesystem>
 #include <limits>
 #include <memory>
 #include <string>
@@ -12,78 +9,32 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "common/hash.h"
 #include "common/time_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/profile_store.h"
+#include "storage_test_util.h"
 
-namespace cohort::storage {
+namespace cohort::storage::test {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-
-absl::Time T0() {
-  return absl::FromCivil(absl::CivilSecond(2026, 3, 1, 12, 0, 0), absl::UTCTimeZone());
-}
-
-// Test seam for StoreOptions::clock; thread-safe.
-class FakeClock {
- public:
-  explicit FakeClock(absl::Time t) : us_(absl::ToUnixMicros(t)) {}
-  absl::Time Now() const { return absl::FromUnixMicros(us_.load()); }
-  void Advance(absl::Duration d) { us_ += absl::ToInt64Microseconds(d); }
-
- private:
-  std::atomic<int64_t> us_;
-};
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "cohort-ingest-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-Event MakeEvent(std::string event_id, std::string customer_id, absl::Time time,
-                std::string type = "purchase") {
-  Event e;
-  e.event_id = std::move(event_id);
-  e.customer_id = std::move(customer_id);
-  e.time = time;
-  e.type = std::move(type);
-  e.channel = "web";
-  return e;
-}
 
 class StorageIngestTest : public ::testing::Test {
  protected:
   void SetUp() override { Open(); }
 
   StoreOptions Options() {
-    StoreOptions o;
-    o.path = dir_.path() + "/db";
-    o.partitions = 16;
+    StoreOptions o = TestStoreOptions(dir_.path() + "/db", 16, clock_);
     o.history_cap = 5;
-    o.block_cache_bytes = 8 << 20;
-    o.clock = [this] { return clock_.Now(); };
     return o;
   }
 
   void Open() {
-    auto registry = FeatureRegistry::LoadFile(COHORT_BINARY_DIR "/features.registry");
-    ASSERT_TRUE(registry.ok()) << registry.status();
-    auto store = ProfileStore::Open(Options(), *registry);
+    auto store = OpenTestStore(Options());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
   }
@@ -105,7 +56,7 @@ class StorageIngestTest : public ::testing::Test {
   }
 
   FakeClock clock_{T0()};
-  TempDir dir_;
+  TempDir dir_{"cohort-ingest"};
   std::unique_ptr<ProfileStore> store_;
 };
 
@@ -347,4 +298,4 @@ TEST_F(StorageIngestTest, StatsCountCustomers) {
 }
 
 }  // namespace
-}  // namespace cohort::storage
+}  // namespace cohort::storage::test

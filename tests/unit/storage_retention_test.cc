@@ -1,97 +1,24 @@
 // ProfileStore retention on a real RocksDB: events older than the horizon are rejected;
 // once the clock passes the horizon, a full compaction drops day buckets, history items and
 // dedup keys of old events while lifetime totals stay.
-#include <stdlib.h>
-
-#include <algorithm>
-#include <atomic>
-#include <filesystem>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "common/time_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "rocksdb/db.h"
 #include "storage/keys.h"
 #include "storage/profile_store.h"
+#include "storage_test_util.h"
 
-namespace cohort::storage {
+namespace cohort::storage::test {
 namespace {
 
 using ::testing::Contains;
 using ::testing::Not;
 using ::testing::StartsWith;
-
-absl::Time T0() {
-  return absl::FromCivil(absl::CivilSecond(2026, 3, 1, 12, 0, 0), absl::UTCTimeZone());
-}
-
-// Test seam for StoreOptions::clock; thread-safe.
-class FakeClock {
- public:
-  explicit FakeClock(absl::Time t) : us_(absl::ToUnixMicros(t)) {}
-  absl::Time Now() const { return absl::FromUnixMicros(us_.load()); }
-  void Advance(absl::Duration d) { us_ += absl::ToInt64Microseconds(d); }
-
- private:
-  std::atomic<int64_t> us_;
-};
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "cohort-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-Event MakeEvent(std::string event_id, std::string customer_id, absl::Time time,
-                std::string type = "purchase") {
-  Event e;
-  e.event_id = std::move(event_id);
-  e.customer_id = std::move(customer_id);
-  e.time = time;
-  e.type = std::move(type);
-  e.channel = "web";
-  return e;
-}
-
-// Every key of every column family of the RocksDB at `dir`, opened read-only with plain
-// RocksDB options (no merge operators: the data must be fully compacted).
-std::map<std::string, std::vector<std::string>> DumpKeys(const std::string& dir) {
-  std::map<std::string, std::vector<std::string>> keys;
-  std::vector<std::string> names;
-  rocksdb::Status s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names);
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  s = rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir, families, &handles, &raw);
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  if (!s.ok()) return keys;
-  std::unique_ptr<rocksdb::DB> db(raw);
-  for (auto* handle : handles) {
-    std::vector<std::string>& out = keys[handle->GetName()];
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handle));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) out.push_back(it->key().ToString());
-    EXPECT_TRUE(it->status().ok()) << it->status().ToString();
-    it.reset();
-    EXPECT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
-  }
-  EXPECT_TRUE(db->Close().ok());
-  return keys;
-}
 
 constexpr uint32_t kPartitions = 8;
 constexpr int32_t kRetentionDays = 30;
@@ -101,15 +28,9 @@ constexpr int32_t kRetentionDays = 30;
 class StorageRetentionTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
-    auto registry = FeatureRegistry::LoadFile(COHORT_BINARY_DIR "/features.registry");
-    ASSERT_TRUE(registry.ok()) << registry.status();
-    StoreOptions o;
-    o.path = dir_.path() + "/db";
-    o.partitions = kPartitions;
+    StoreOptions o = TestStoreOptions(dir_.path() + "/db", kPartitions, clock_);
     o.retention_days = kRetentionDays;
-    o.block_cache_bytes = 8 << 20;
-    o.clock = [this] { return clock_.Now(); };
-    auto store = ProfileStore::Open(o, *registry);
+    auto store = OpenTestStore(o);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
   }
@@ -203,4 +124,4 @@ TEST_P(StorageRetentionTest, AsOfBeforeHorizonIsRejected) {
 INSTANTIATE_TEST_SUITE_P(BaseValuesOrOperands, StorageRetentionTest, ::testing::Bool());
 
 }  // namespace
-}  // namespace cohort::storage
+}  // namespace cohort::storage::test
