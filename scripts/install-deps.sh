@@ -11,6 +11,7 @@ packages=(
   libeigen3-dev libxgboost-dev
   python3 python3-grpcio python3-protobuf
   clang-format
+  prometheus
 )
 
 missing=()

@@ -23,6 +23,7 @@
 #include "storage/record_codec.h"
 #include "storage/records.pb.h"
 #include "storage/rocks_config.h"
+#include "storage/rocks_health.h"
 
 namespace cohort::storage {
 
@@ -595,6 +596,12 @@ StoreStats ProfileStore::Stats() const {
     if (i == internal::kAggregatesCf) stats.estimated_customers = keys;
   }
   return stats;
+}
+
+RocksHealth ProfileStore::Health() const {
+  std::vector<rocksdb::ColumnFamilyHandle*> families;
+  for (const auto& handle : impl_->handles_) families.push_back(handle.get());
+  return internal::ReadRocksHealth(*impl_->db_, families);
 }
 
 const FeatureRegistry& ProfileStore::registry() const { return *impl_->registry_; }

@@ -37,6 +37,24 @@ struct StoreStats {
   uint64_t live_data_bytes = 0;      // estimate-live-data-size over all column families
 };
 
+// RocksDB health of one column family, from RocksDB's in-memory properties.
+struct ColumnFamilyHealth {
+  std::string name;                       // "default", "aggregates", ... (docs/storage.md)
+  uint64_t memtable_bytes = 0;            // rocksdb.size-all-mem-tables: active + immutable
+  uint64_t sst_bytes = 0;                 // rocksdb.total-sst-files-size: every SST version
+  uint64_t pending_compaction_bytes = 0;  // rocksdb.estimate-pending-compaction-bytes
+  uint64_t estimated_keys = 0;            // rocksdb.estimate-num-keys
+};
+
+// RocksDB health of the store, for monitoring. Counters count since the store was opened.
+struct RocksHealth {
+  std::vector<ColumnFamilyHealth> column_families;  // every family, in a fixed order
+  uint64_t block_cache_hits = 0;                    // statistics ticker BLOCK_CACHE_HIT
+  uint64_t block_cache_misses = 0;                  // statistics ticker BLOCK_CACHE_MISS
+  uint64_t write_stall_micros = 0;                  // STALL_MICROS: writers delayed or stopped
+  bool write_stopped = false;                       // rocksdb.is-write-stopped: writes wait now
+};
+
 class ProfileStore {
  public:
   // Opens (creating if needed) the store at options.path. Errors: the RocksDB status
@@ -111,6 +129,10 @@ class ProfileStore {
   absl::Status CompactAll();
 
   StoreStats Stats() const;
+  // Reads RocksDB's in-memory properties and statistics tickers (no I/O, no locks held
+  // across calls): cheap enough for every metrics scrape. The store collects tickers at
+  // StatsLevel::kExceptHistogramOrTimers.
+  RocksHealth Health() const;
   const FeatureRegistry& registry() const;
   const StoreOptions& options() const;
 

@@ -9,6 +9,7 @@
 #include "rocksdb/cache.h"
 #include "rocksdb/convenience.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/statistics.h"
 #include "rocksdb/table.h"
 #include "storage/compaction_filters.h"
 #include "storage/merge_operators.h"
@@ -67,6 +68,10 @@ rocksdb::DBOptions MakeDbOptions(const StoreOptions& /*options*/) {
   db.bytes_per_sync = 1 << 20;
   db.keep_log_file_num = 4;
   db.max_log_file_size = 16 << 20;
+  // Tickers only (block cache hits, stall time) for ProfileStore::Health(): per-core
+  // counters, no timers or histograms on the read and write paths.
+  db.statistics = rocksdb::CreateDBStatistics();
+  db.statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
   return db;
 }
 

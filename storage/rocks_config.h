@@ -24,7 +24,7 @@ enum ColumnFamily : size_t {
 };
 
 // Options of the whole DB: created if missing, 2 background jobs (2-core nodes), bounded
-// memtable memory and info logs.
+// memtable memory and info logs, statistics tickers (no timers) for ProfileStore::Health().
 rocksdb::DBOptions MakeDbOptions(const StoreOptions& options);
 
 // One descriptor per ColumnFamily, in enum order, sharing one LRU block cache of

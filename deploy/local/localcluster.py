@@ -110,14 +110,24 @@ class LocalCluster:
     def port_file(self, i):
         return os.path.join(self.workdir, self.node_id(i), "port")
 
+    def metrics_port_file(self, i):
+        return os.path.join(self.workdir, self.node_id(i), "metrics_port")
+
+    def metrics_address(self, i):
+        """host:port of node i's Prometheus metrics (GET /metrics), once it is ready."""
+        with open(self.metrics_port_file(i)) as f:
+            return f.read().strip()
+
     def start_node(self, i, wait=True, timeout=60):
-        """(Re)starts node i on its address with its data directory."""
+        """(Re)starts node i on its address with its data directory, metrics on a free port."""
         os.makedirs(self.data_dir(i), exist_ok=True)
-        if os.path.exists(self.port_file(i)):
-            os.remove(self.port_file(i))
+        for path in (self.port_file(i), self.metrics_port_file(i)):
+            if os.path.exists(path):
+                os.remove(path)
         args = [self.store_bin, f"--data_dir={self.data_dir(i)}", f"--listen={self.addresses[i]}",
                 f"--node_id={self.node_id(i)}", f"--shard_map={self.shard_map_path}",
-                f"--port_file={self.port_file(i)}"] + self.store_flags
+                f"--port_file={self.port_file(i)}", "--metrics_listen=127.0.0.1:0",
+                f"--metrics_port_file={self.metrics_port_file(i)}"] + self.store_flags
         log = open(self.log_path(i), "ab")
         kwargs = {"preexec_fn": _die_with_parent} if self.attached else {"start_new_session": True}
         self.procs[i] = subprocess.Popen(args, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
@@ -129,7 +139,8 @@ class LocalCluster:
             self.wait_ready(i, timeout)
 
     def wait_ready(self, i, timeout=60):
-        """Waits until node i has written its port file (it does so once serving)."""
+        """Waits until node i has written its port file (it does so once serving, after its
+        metrics port file)."""
         deadline = time.monotonic() + timeout
         while not os.path.exists(self.port_file(i)):
             if self.procs[i].poll() is not None:

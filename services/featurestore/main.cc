@@ -21,6 +21,11 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:7100",
           "host:port to serve gRPC on; port 0 binds a free port");
 ABSL_FLAG(std::string, port_file, "",
           "if set, the bound host:port is written here (atomically) once the node serves");
+ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9100",
+          "ip:port to serve Prometheus metrics on (GET /metrics); port 0 binds a free port; "
+          "empty disables");
+ABSL_FLAG(std::string, metrics_port_file, "",
+          "if set, the bound metrics host:port is written here (atomically) once it listens");
 ABSL_FLAG(std::string, node_id, "", "this node's id in the shard map, e.g. store-0 (required)");
 ABSL_FLAG(std::string, shard_map, "", "path of the shard-map JSON file (required)");
 ABSL_FLAG(std::string, registry, "",
@@ -67,6 +72,8 @@ absl::StatusOr<NodeOptions> OptionsFromFlags() {
   o.data_dir = absl::GetFlag(FLAGS_data_dir);
   o.listen = absl::GetFlag(FLAGS_listen);
   o.port_file = absl::GetFlag(FLAGS_port_file);
+  o.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  o.metrics_port_file = absl::GetFlag(FLAGS_metrics_port_file);
   o.node_id = absl::GetFlag(FLAGS_node_id);
   o.shard_map_path = absl::GetFlag(FLAGS_shard_map);
   o.registry_path = absl::GetFlag(FLAGS_registry);
@@ -112,7 +119,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Cohort store node: serves cohort.v1.FeatureStore for the partitions the shard map "
       "gives --node_id.\nUsage: cohort-store --data_dir=DIR --node_id=ID --shard_map=FILE "
-      "[--listen=HOST:PORT] [--port_file=FILE] ...");
+      "[--listen=HOST:PORT] [--port_file=FILE] [--metrics_listen=IP:PORT] ...");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() > 1) {
     std::fprintf(stderr, "cohort-store: unexpected argument '%s'; every option is a --flag\n",

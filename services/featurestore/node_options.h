@@ -18,6 +18,13 @@ struct NodeOptions {
   // If set, "host:port\n" of the bound address is written here (atomically, via rename)
   // once the node serves. Launchers and tests read it to find a port-0 node.
   std::string port_file;
+  // ip:port to serve Prometheus metrics on (GET /metrics; docs/metrics.md). Port 0 binds a
+  // free port (see StoreNode::metrics_port()). Empty disables the metrics server (the
+  // counters are still kept). main.cc defaults it to 127.0.0.1:9100.
+  std::string metrics_listen;
+  // If set, "host:port\n" of the bound metrics address is written here (atomically) once
+  // the metrics server listens, before port_file is written.
+  std::string metrics_port_file;
   // This node's id in the shard map, e.g. "store-0". Required.
   std::string node_id;
   // Path of the shard-map JSON file (services/common/shard_map.h). Required. Re-read

@@ -32,8 +32,8 @@ absl::StatusOr<std::optional<absl::Time>> AsOf(bool has_as_of,
 }  // namespace
 
 RequestHandler::RequestHandler(storage::ProfileStore& store, const Ownership& ownership,
-                               const NodeOptions& options)
-    : store_(store), ownership_(ownership), options_(options) {}
+                               const NodeOptions& options, const StoreMetrics* metrics)
+    : store_(store), ownership_(ownership), options_(options), metrics_(metrics) {}
 
 std::vector<std::string> RequestHandler::FeatureNames(
     const storage::FeatureSelection& selection) const {
@@ -119,6 +119,8 @@ absl::Status RequestHandler::Ingest(const v1::IngestRequest& request,
   response->set_applied(applied);
   response->set_duplicates(duplicates);
   response->set_rejected(rejected);
+  if (metrics_ != nullptr)
+    metrics_->RecordIngest(*response, events, stored, store_.options().clock());
   return absl::OkStatus();
 }
 
@@ -184,6 +186,7 @@ absl::Status RequestHandler::GetFeatures(const v1::GetFeaturesRequest& request,
     return absl::InternalError(
         absl::StrCat("storage returned ", vectors.size(), " vectors for ", ids.size(), " ids"));
   }
+  if (metrics_ != nullptr) metrics_->RecordFeatureValues(vectors);
   response->Clear();
   for (std::string& name : FeatureNames(selection)) response->add_feature_names(std::move(name));
   response->mutable_vectors()->Reserve(n);

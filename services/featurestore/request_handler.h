@@ -16,6 +16,7 @@
 #include "cohort/v1/feature_store.pb.h"
 #include "services/featurestore/node_options.h"
 #include "services/featurestore/ownership.h"
+#include "services/featurestore/store_metrics.h"
 #include "storage/profile_store.h"
 
 namespace cohort::featurestore {
@@ -49,9 +50,11 @@ struct ExportPlan {
 // OUTCOME_REJECTED results with a reason, and the rest of the batch is applied.
 class RequestHandler {
  public:
-  // `store` and `ownership` are not owned and must outlive the handler.
+  // `store`, `ownership` and `metrics` (optional: null records nothing) are not owned and
+  // must outlive the handler. Ingest and GetFeatures feed `metrics` (outcomes, rejection
+  // reasons, event lag, feature value statuses).
   RequestHandler(storage::ProfileStore& store, const Ownership& ownership,
-                 const NodeOptions& options);
+                 const NodeOptions& options, const StoreMetrics* metrics = nullptr);
 
   absl::Status Ingest(const v1::IngestRequest& request, v1::IngestResponse* response) const;
   absl::Status UpsertAttributes(const v1::UpsertAttributesRequest& request,
@@ -89,6 +92,7 @@ class RequestHandler {
   storage::ProfileStore& store_;
   const Ownership& ownership_;
   const NodeOptions options_;
+  const StoreMetrics* const metrics_;
 };
 
 }  // namespace cohort::featurestore

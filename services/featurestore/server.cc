@@ -14,25 +14,38 @@
 #include <cstdio>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
+#include "prometheus/registry.h"
+#include "services/common/metrics/build_info.h"
+#include "services/common/metrics/grpc_server_metrics.h"
+#include "services/common/metrics/metrics_server.h"
+#include "services/common/metrics/process_collector.h"
 #include "services/featurestore/convert.h"
 #include "services/featurestore/feature_store_service.h"
 #include "services/featurestore/log.h"
 #include "services/featurestore/ownership.h"
 #include "services/featurestore/request_handler.h"
+#include "services/featurestore/store_collector.h"
+#include "services/featurestore/store_metrics.h"
 #include "services/featurestore/worker_pool.h"
 #include "storage/feature_registry.h"
 #include "storage/profile_store.h"
+
+#ifndef COHORT_VERSION
+#define COHORT_VERSION "unknown"
+#endif
 
 namespace cohort::featurestore {
 
 namespace {
 
 constexpr char kServiceName[] = "cohort.v1.FeatureStore";
+constexpr char kReflectionServiceName[] = "grpc.reflection.v1alpha.ServerReflection";
 constexpr int kMaxReceiveMessageBytes = 64 << 20;  // a full Ingest batch with long labels
 constexpr size_t kMaxQueuedExports = 64;
 
@@ -77,7 +90,27 @@ absl::Status CheckOptions(const NodeOptions& o) {
         absl::StrCat("block_cache_mb is ", o.block_cache_mb, "; that is more than 1 PiB"));
   }
   std::string host;
-  return SplitListen(o.listen, &host);
+  COHORT_RETURN_IF_ERROR(SplitListen(o.listen, &host));
+  if (o.metrics_listen.empty() && !o.metrics_port_file.empty()) {
+    return absl::InvalidArgumentError(
+        "metrics_port_file is set but metrics_listen is empty (metrics are off)");
+  }
+  if (!o.metrics_listen.empty()) {
+    absl::Status metrics = SplitListen(o.metrics_listen, &host);
+    if (!metrics.ok()) return Annotate(metrics, "metrics_listen: ");
+  }
+  return absl::OkStatus();
+}
+
+// The methods the RPC metrics pre-initialise: the FeatureStore service, health checking and
+// reflection (each found in the generated descriptor pool, health excepted).
+absl::StatusOr<std::vector<metrics::GrpcServiceMethods>> InstrumentedServices() {
+  std::vector<metrics::GrpcServiceMethods> services = {metrics::HealthServiceMethods()};
+  for (const char* name : {kServiceName, kReflectionServiceName}) {
+    COHORT_ASSIGN_OR_RETURN(metrics::GrpcServiceMethods methods, metrics::MethodsOf(name));
+    services.push_back(std::move(methods));
+  }
+  return services;
 }
 
 }  // namespace
@@ -117,7 +150,15 @@ absl::StatusOr<std::unique_ptr<StoreNode>> StoreNode::Start(NodeOptions options)
   }
   node->store_ = *std::move(store);
 
-  node->handler_ = std::make_unique<RequestHandler>(*node->store_, *node->ownership_, options);
+  node->registry_ = std::make_shared<prometheus::Registry>();
+  metrics::AddBuildInfo(*node->registry_, "store", COHORT_VERSION);
+  COHORT_ASSIGN_OR_RETURN(std::vector<metrics::GrpcServiceMethods> instrumented,
+                          InstrumentedServices());
+  node->grpc_metrics_ = metrics::GrpcServerMetrics::Create(node->registry_, instrumented);
+  node->store_metrics_ = std::make_unique<StoreMetrics>(*node->registry_);
+
+  node->handler_ = std::make_unique<RequestHandler>(*node->store_, *node->ownership_, options,
+                                                    node->store_metrics_.get());
   node->requests_ =
       std::make_unique<WorkerPool>(options.worker_threads, options.max_queued_requests);
   node->exports_ = std::make_unique<WorkerPool>(options.export_threads, kMaxQueuedExports);
@@ -133,6 +174,9 @@ absl::StatusOr<std::unique_ptr<StoreNode>> StoreNode::Start(NodeOptions options)
   // gRPC sets SO_REUSEPORT by default: a second node on the same address would then share
   // the port (and its traffic) silently instead of failing to start.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(node->grpc_metrics_->InterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   node->server_ = builder.BuildAndStart();
   if (node->server_ == nullptr || node->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen,
@@ -145,6 +189,21 @@ absl::StatusOr<std::unique_ptr<StoreNode>> StoreNode::Start(NodeOptions options)
   std::string host;
   COHORT_RETURN_IF_ERROR(SplitListen(options.listen, &host));
   node->address_ = absl::StrCat(host, ":", node->port_);
+  if (!options.metrics_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<metrics::MetricsServer>> metrics_server =
+        metrics::MetricsServer::Start(
+            options.metrics_listen,
+            {node->registry_, std::make_shared<metrics::ProcessCollector>(),
+             std::make_shared<StoreCollector>(*node->store_, *node->ownership_)});
+    if (!metrics_server.ok()) return metrics_server.status();  // names the address
+    node->metrics_server_ = *std::move(metrics_server);
+    node->metrics_port_ = node->metrics_server_->port();
+    node->metrics_address_ = node->metrics_server_->address();
+    if (!options.metrics_port_file.empty()) {
+      COHORT_RETURN_IF_ERROR(WriteFileAtomically(options.metrics_port_file,
+                                                 absl::StrCat(node->metrics_address_, "\n")));
+    }
+  }
   if (options.shard_map_poll_interval > absl::ZeroDuration()) {
     node->ownership_->StartWatching(options.shard_map_poll_interval);
   }
@@ -155,10 +214,13 @@ absl::StatusOr<std::unique_ptr<StoreNode>> StoreNode::Start(NodeOptions options)
   std::shared_ptr<const OwnershipView> view = node->ownership_->Current();
   uint32_t owned = 0;
   for (const PartitionRangeSpec& r : view->owned()) owned += r.end - r.begin;
-  LogLine(absl::StrCat("serving on ", node->address_, ": node ", options.node_id, ", ", owned,
-                       " of ", view->map().partitions(), " partitions at shard-map epoch ",
-                       view->epoch(), ", data in ", options.data_dir, ", durability ",
-                       DurabilityName(options.default_durability)));
+  LogLine(absl::StrCat(
+      "serving on ", node->address_, ": node ", options.node_id, ", ", owned, " of ",
+      view->map().partitions(), " partitions at shard-map epoch ", view->epoch(), ", data in ",
+      options.data_dir, ", durability ", DurabilityName(options.default_durability),
+      node->metrics_address_.empty()
+          ? std::string(", metrics off")
+          : absl::StrCat(", metrics on http://", node->metrics_address_, "/metrics")));
   return node;
 }
 
@@ -175,6 +237,7 @@ void StoreNode::Shutdown() {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.drain_timeout));
     server_->Wait();
   }
+  metrics_server_.reset();  // its collectors read the store: stop scrapes before closing it
   if (ownership_ != nullptr) ownership_->StopWatching();
   if (requests_ != nullptr) requests_->Shutdown();
   if (exports_ != nullptr) exports_->Shutdown();

@@ -12,6 +12,15 @@ namespace grpc {
 class Server;
 }  // namespace grpc
 
+namespace prometheus {
+class Registry;
+}  // namespace prometheus
+
+namespace cohort::metrics {
+class GrpcServerMetrics;
+class MetricsServer;
+}  // namespace cohort::metrics
+
 namespace cohort::storage {
 class ProfileStore;
 }  // namespace cohort::storage
@@ -21,18 +30,21 @@ namespace cohort::featurestore {
 class FeatureStoreService;
 class Ownership;
 class RequestHandler;
+class StoreMetrics;
 class WorkerPool;
 
 class StoreNode {
  public:
   // Loads the feature registry and the shard map (which must list options.node_id), opens
   // the store in options.data_dir with the map's partition count, starts serving on
-  // options.listen with health status SERVING, starts the shard-map watcher, and writes
-  // options.port_file if set. Errors (nothing keeps running): INVALID_ARGUMENT for bad
-  // options or a malformed/unsuitable registry or shard map, NOT_FOUND for unreadable
-  // files, the store's error if it cannot be opened (e.g. locked by another process),
-  // UNAVAILABLE if the address cannot be bound, the I/O error if the port file cannot be
-  // written. Each message names the file or option at fault.
+  // options.listen with health status SERVING, serves Prometheus metrics on
+  // options.metrics_listen (if set; then writes options.metrics_port_file if set), starts
+  // the shard-map watcher, and writes options.port_file if set. Errors (nothing keeps
+  // running): INVALID_ARGUMENT for bad options or a malformed/unsuitable registry or shard
+  // map, NOT_FOUND for unreadable files, the store's error if it cannot be opened (e.g.
+  // locked by another process), UNAVAILABLE if the gRPC or metrics address cannot be bound,
+  // the I/O error if a port file cannot be written. Each message names the file or option
+  // at fault.
   static absl::StatusOr<std::unique_ptr<StoreNode>> Start(NodeOptions options);
 
   // Shutdown(), if not done yet.
@@ -45,10 +57,15 @@ class StoreNode {
   int port() const { return port_; }
   // "host:port" clients can dial: the listen host with the bound port.
   const std::string& address() const { return address_; }
+  // The bound metrics port, 0 when options.metrics_listen is empty.
+  int metrics_port() const { return metrics_port_; }
+  // "host:port" of the metrics server; empty when options.metrics_listen is empty.
+  const std::string& metrics_address() const { return metrics_address_; }
 
   // Drains and stops: health NOT_SERVING, no new calls, in-flight calls get
-  // options.drain_timeout to finish (then they are cancelled), then the watcher stops and
-  // the store is closed cleanly. Idempotent; not thread-safe against itself.
+  // options.drain_timeout to finish (then they are cancelled), then the metrics server and
+  // the watcher stop and the store is closed cleanly. Idempotent; not thread-safe against
+  // itself.
   void Shutdown();
 
  private:
@@ -57,6 +74,12 @@ class StoreNode {
   NodeOptions options_;
   int port_ = 0;
   std::string address_;
+  // Metrics (docs/metrics.md): the registry of every family but the scrape-time ones, the
+  // RPC interceptor's metrics (shared with the server's interceptor factory), the store's
+  // request-path counters. The HTTP server (below) reads the store and the ownership.
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<metrics::GrpcServerMetrics> grpc_metrics_;
+  std::unique_ptr<StoreMetrics> store_metrics_;
   std::unique_ptr<storage::ProfileStore> store_;
   std::unique_ptr<Ownership> ownership_;
   std::unique_ptr<RequestHandler> handler_;
@@ -64,6 +87,9 @@ class StoreNode {
   std::unique_ptr<WorkerPool> exports_;
   std::unique_ptr<FeatureStoreService> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<metrics::MetricsServer> metrics_server_;  // null when metrics_listen is empty
+  int metrics_port_ = 0;
+  std::string metrics_address_;
   bool stopped_ = false;
 };
 

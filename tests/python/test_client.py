@@ -63,6 +63,7 @@ class StoreNode:
             json.dump(shard_map, f)
         args = [binary, f"--data_dir={os.path.join(self.dir, 'data')}",
                 "--listen=127.0.0.1:0", f"--port_file={self.port_file}",
+                "--metrics_listen=127.0.0.1:0",
                 "--node_id=store-0", f"--shard_map={map_path}"]
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(args, stdout=log, stderr=log,

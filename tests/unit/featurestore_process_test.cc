@@ -95,8 +95,9 @@ class StoreProcessTest : public ::testing::Test {
   }
 
   std::vector<std::string> NodeArgs(const std::string& node_id, const std::string& map) {
-    return {"--data_dir=" + Path("data"), "--listen=127.0.0.1:0", "--node_id=" + node_id,
-            "--shard_map=" + Path(map), "--port_file=" + Path("port")};
+    return {"--data_dir=" + Path("data"),   "--listen=127.0.0.1:0",
+            "--node_id=" + node_id,         "--shard_map=" + Path(map),
+            "--metrics_listen=127.0.0.1:0", "--port_file=" + Path("port")};
   }
 
   TempDir dir_{"featurestore_process_test"};
@@ -162,9 +163,9 @@ TEST_F(StoreProcessTest, ServesUntilSigtermThenExitsZero) {
               AllOf(HasSubstr("cannot start"), HasSubstr(Path("data"))));
 
   // Nor can a node listen on an address that is taken.
-  std::vector<std::string> same_port = {"--data_dir=" + Path("data3"),
-                                        "--listen=" + address.substr(0, address.size() - 1),
-                                        "--node_id=store-0", "--shard_map=" + Path("map.json")};
+  std::vector<std::string> same_port = {
+      "--data_dir=" + Path("data3"), "--listen=" + address.substr(0, address.size() - 1),
+      "--node_id=store-0", "--shard_map=" + Path("map.json"), "--metrics_listen=127.0.0.1:0"};
   pid_t third = Spawn(same_port, Path("third.log"));
   EXPECT_NE(WaitExit(third), 0);
   EXPECT_THAT(ReadFile(Path("third.log")),
