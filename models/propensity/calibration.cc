@@ -8,7 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "models/propensity/artifact_internal.h"
+#include "models/common/model_envelope.h"
 #include "models/propensity/propensity_model.pb.h"
 
 namespace cohort::models::propensity {
@@ -221,14 +221,13 @@ std::string CalibratedModel::Serialize() const {
     c->mutable_knot_x()->Add(calibrator_.knot_x_.begin(), calibrator_.knot_x_.end());
     c->mutable_knot_y()->Add(calibrator_.knot_y_.begin(), calibrator_.knot_y_.end());
   }
-  return internal::WrapArtifact(kArtifactKind, kVersion, p.SerializeAsString());
+  return envelope::Wrap(kArtifactKind, kVersion, p.SerializeAsString());
 }
 
 absl::StatusOr<std::unique_ptr<CalibratedModel>> CalibratedModel::Deserialize(
     absl::string_view bytes) {
-  COHORT_ASSIGN_OR_RETURN(
-      const absl::string_view payload,
-      internal::UnwrapArtifact(bytes, kArtifactKind, kVersion, "calibrated model"));
+  COHORT_ASSIGN_OR_RETURN(const absl::string_view payload,
+                          envelope::Unwrap(bytes, kArtifactKind, kVersion, "calibrated model"));
   proto::CalibratedModelProto p;
   if (!p.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     return absl::DataLossError("calibrated model payload is not a valid proto");

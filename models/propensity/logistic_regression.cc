@@ -8,7 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "models/propensity/artifact_internal.h"
+#include "models/common/model_envelope.h"
 #include "models/propensity/propensity_model.pb.h"
 
 namespace cohort::models::propensity {
@@ -215,14 +215,13 @@ std::string LogisticRegression::Serialize() const {
   p.mutable_weights()->Add(weights_.data(), weights_.data() + weights_.size());
   p.set_intercept(intercept_);
   p.set_l2(l2_);
-  return internal::WrapArtifact(kArtifactKind, kVersion, p.SerializeAsString());
+  return envelope::Wrap(kArtifactKind, kVersion, p.SerializeAsString());
 }
 
 absl::StatusOr<std::unique_ptr<LogisticRegression>> LogisticRegression::Deserialize(
     absl::string_view bytes) {
-  COHORT_ASSIGN_OR_RETURN(
-      const absl::string_view payload,
-      internal::UnwrapArtifact(bytes, kArtifactKind, kVersion, "logistic regression"));
+  COHORT_ASSIGN_OR_RETURN(const absl::string_view payload,
+                          envelope::Unwrap(bytes, kArtifactKind, kVersion, "logistic regression"));
   proto::LogisticRegressionProto p;
   if (!p.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     return absl::DataLossError("logistic regression payload is not a valid proto");

@@ -8,7 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "models/propensity/artifact_internal.h"
+#include "models/common/model_envelope.h"
 #include "models/propensity/calibration.h"
 #include "models/propensity/logistic_regression.h"
 #include "models/propensity/xgboost_model.h"
@@ -59,7 +59,7 @@ absl::StatusOr<std::vector<double>> PropensityModel::PredictBatch(
 
 absl::StatusOr<std::unique_ptr<PropensityModel>> DeserializePropensityModel(
     absl::string_view bytes) {
-  COHORT_ASSIGN_OR_RETURN(const absl::string_view kind, internal::ArtifactKind(bytes));
+  COHORT_ASSIGN_OR_RETURN(const absl::string_view kind, envelope::PeekKind(bytes));
   if (kind == LogisticRegression::kArtifactKind) {
     COHORT_ASSIGN_OR_RETURN(std::unique_ptr<LogisticRegression> model,
                             LogisticRegression::Deserialize(bytes));

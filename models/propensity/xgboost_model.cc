@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/status_macros.h"
-#include "models/propensity/artifact_internal.h"
+#include "models/common/model_envelope.h"
 #include "models/propensity/propensity_model.pb.h"
 
 namespace cohort::models::propensity {
@@ -371,14 +371,13 @@ std::string XgbModel::Serialize() const {
   p.set_booster(booster_bytes_);
   p.set_booster_format("ubj");
   p.set_rounds(rounds_);
-  return internal::WrapArtifact(kArtifactKind, kVersion, p.SerializeAsString());
+  return envelope::Wrap(kArtifactKind, kVersion, p.SerializeAsString());
 }
 
 absl::StatusOr<std::unique_ptr<XgbModel>> XgbModel::Deserialize(absl::string_view bytes,
                                                                 int32_t predict_handles) {
-  COHORT_ASSIGN_OR_RETURN(
-      const absl::string_view payload,
-      internal::UnwrapArtifact(bytes, kArtifactKind, kVersion, "XGBoost model"));
+  COHORT_ASSIGN_OR_RETURN(const absl::string_view payload,
+                          envelope::Unwrap(bytes, kArtifactKind, kVersion, "XGBoost model"));
   proto::XgbModelProto p;
   if (!p.ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||
       p.feature_names_size() < 1 || p.booster().empty() ||

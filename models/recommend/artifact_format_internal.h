@@ -1,17 +1,15 @@
-// The byte envelope of every models/recommend artifact (internal to models/recommend).
+// Recommender artifacts (internal to models/recommend): the shared model envelope of
+// models/common/model_envelope.h (magic "CHMA", 4-character kind, format version, payload
+// size, XXH64) around the kind's message from recommend_artifacts.proto.
 //
-// Layout, integers little-endian:
-//   [0, 4)    magic "CRCM" (Cohort ReCommender Model)
-//   [4, 8)    uint32 format version, currently 1
-//   [8, 12)   uint32 kind: ArtifactKind
-//   [12, 20)  uint64 payload size in bytes
-//   [20, 28)  uint64 XXH64 (seed 0) of the payload
-//   [28, ...) payload: the kind's message from recommend_artifacts.proto
+// Kinds: "IKNN" item_knn, "EASE" ease, "ALSF" als, "POPL" popularity, "VOCB" vocabulary
+// (distinct from every other model family's kinds). Format version: currently 1.
 // A reader refuses anything else: bytes that are not an artifact (INVALID_ARGUMENT), a newer
 // format version (FAILED_PRECONDITION), the wrong kind (INVALID_ARGUMENT), a truncated or
 // corrupted envelope or payload (DATA_LOSS).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -19,11 +17,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message_lite.h"
+#include "models/common/model_envelope.h"
 
 namespace cohort::models::recommend::internal {
 
 inline constexpr uint32_t kArtifactFormatVersion = 1;
-inline constexpr size_t kArtifactHeaderSize = 28;
+inline constexpr size_t kArtifactHeaderSize = envelope::kHeaderSize;
 
 // ModelKind values, plus the vocabulary.
 enum class ArtifactKind : uint32_t {
@@ -34,13 +33,17 @@ enum class ArtifactKind : uint32_t {
   kVocabulary = 100,
 };
 
+// Lower-case name for messages, e.g. "item_knn".
 absl::string_view ArtifactKindName(ArtifactKind kind);
+
+// The 4-character envelope kind, e.g. "IKNN".
+absl::string_view ArtifactKindCode(ArtifactKind kind);
 
 // Serializes `payload` and wraps it in the envelope.
 std::string WrapArtifact(ArtifactKind kind, const google::protobuf::MessageLite& payload);
 
 // The kind stored in the envelope of `bytes`, after checking magic, version, size and
-// checksum. Errors: as described above.
+// checksum. Errors: as described above; INVALID_ARGUMENT for another family's model.
 absl::StatusOr<ArtifactKind> ReadArtifactKind(absl::string_view bytes);
 
 // Checks the envelope, that it holds `expected`, and parses the payload into `payload`.

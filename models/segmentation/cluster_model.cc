@@ -9,8 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
+#include "models/common/model_envelope.h"
 #include "models/metrics/clustering.h"
-#include "models/segmentation/artifact_internal.h"
 #include "models/segmentation/kmeans.h"
 #include "models/segmentation/segmentation_model.pb.h"
 
@@ -182,12 +182,12 @@ std::string ClusterModel::Serialize() const {
   }
   p.set_top_features(static_cast<uint32_t>(top_features_));
   p.set_min_abs_z(min_abs_z_);
-  return internal::WrapArtifact(kKind, kVersion, p.SerializeAsString());
+  return envelope::Wrap(kKind, kVersion, p.SerializeAsString());
 }
 
 absl::StatusOr<ClusterModel> ClusterModel::Deserialize(absl::string_view bytes) {
   COHORT_ASSIGN_OR_RETURN(absl::string_view payload,
-                          internal::UnwrapArtifact(bytes, kKind, kVersion, "cluster model"));
+                          envelope::Unwrap(bytes, kKind, kVersion, "cluster model"));
   proto::ClusterModelProto p;
   if (!p.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     return absl::DataLossError("cluster model payload is not a valid ClusterModelProto");

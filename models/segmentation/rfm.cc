@@ -7,7 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "models/segmentation/artifact_internal.h"
+#include "models/common/model_envelope.h"
 #include "models/segmentation/segmentation_model.pb.h"
 
 namespace cohort::models::segmentation {
@@ -164,12 +164,12 @@ std::string RfmModel::Serialize() const {
   p.mutable_frequency_edges()->Add(frequency_.begin(), frequency_.end());
   p.mutable_monetary_edges()->Add(monetary_.begin(), monetary_.end());
   p.set_training_size(training_size_);
-  return internal::WrapArtifact(kKind, kVersion, p.SerializeAsString());
+  return envelope::Wrap(kKind, kVersion, p.SerializeAsString());
 }
 
 absl::StatusOr<RfmModel> RfmModel::Deserialize(absl::string_view bytes) {
   COHORT_ASSIGN_OR_RETURN(absl::string_view payload,
-                          internal::UnwrapArtifact(bytes, kKind, kVersion, "RFM model"));
+                          envelope::Unwrap(bytes, kKind, kVersion, "RFM model"));
   proto::RfmModelProto p;
   if (!p.ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||
       p.recency_edges_size() != 4 || p.frequency_edges_size() != 4 ||

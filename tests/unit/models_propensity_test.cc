@@ -10,8 +10,8 @@
 #include "Eigen/Cholesky"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "models/common/model_envelope.h"
 #include "models/metrics/classification.h"
-#include "models/propensity/artifact_internal.h"
 #include "models/propensity/calibration.h"
 #include "models/propensity/logistic_regression.h"
 #include "models/propensity/propensity_model.h"
@@ -302,15 +302,14 @@ TEST_F(XgbModelTest, CorruptBoosterBytesAreRefused) {
   p.set_booster("{\"learner\": this is not json");
   p.set_booster_format("json");
   absl::Status status =
-      XgbModel::Deserialize(internal::WrapArtifact("XGBT", 1, p.SerializeAsString())).status();
+      XgbModel::Deserialize(envelope::Wrap("XGBT", 1, p.SerializeAsString())).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
   // The right booster with the wrong feature count.
   proto::XgbModelProto good;
   const std::string bytes = model_->Serialize();
   ASSERT_TRUE(good.ParseFromString(bytes.substr(28)));
   good.add_feature_names("extra");
-  status =
-      XgbModel::Deserialize(internal::WrapArtifact("XGBT", 1, good.SerializeAsString())).status();
+  status = XgbModel::Deserialize(envelope::Wrap("XGBT", 1, good.SerializeAsString())).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
   EXPECT_THAT(std::string(status.message()), HasSubstr("features"));
 }
@@ -441,8 +440,8 @@ TEST(PropensityBytesTest, LogisticRegressionRoundTripAndCorruption) {
   // A valid envelope whose payload disagrees with itself.
   proto::LogisticRegressionProto p;
   p.add_feature_names("a");
-  status = LogisticRegression::Deserialize(internal::WrapArtifact("LOGR", 1, p.SerializeAsString()))
-               .status();
+  status =
+      LogisticRegression::Deserialize(envelope::Wrap("LOGR", 1, p.SerializeAsString())).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
 }
 

@@ -123,7 +123,7 @@ TEST(ArtifactTest, RefusalsCarryTheRightCode) {
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
   EXPECT_NE(status.message().find("checksum"), absl::string_view::npos) << status;
   std::string newer = ease;
-  newer[4] = 2;  // format version 2
+  newer[8] = 2;  // format version 2 (models/common/model_envelope.h layout)
   status = DeserializeRecommender(newer).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(status.message().find("version 2"), absl::string_view::npos) << status;
@@ -136,7 +136,7 @@ TEST(ArtifactTest, RefusalsCarryTheRightCode) {
   EXPECT_EQ(DeserializeRecommender(vocabulary).status().code(), absl::StatusCode::kInvalidArgument);
   // An EASE payload relabelled as ALS (the checksum still matches the payload).
   std::string relabelled = ease;
-  relabelled[8] = static_cast<char>(ModelKind::kAls);
+  relabelled.replace(4, 4, std::string(internal::ArtifactKindCode(internal::ArtifactKind::kAls)));
   EXPECT_EQ(DeserializeRecommender(relabelled).status().code(), absl::StatusCode::kDataLoss);
 }
 
