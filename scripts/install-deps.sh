@@ -12,6 +12,7 @@ packages=(
   python3 python3-grpcio python3-protobuf
   clang-format
   prometheus
+  redis-server libhiredis-dev
 )
 
 missing=()

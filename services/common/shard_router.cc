@@ -45,6 +45,7 @@ struct SubCall {
   Response response;
   grpc::ClientContext context;
   grpc::Status status;
+  absl::Duration latency;  // from start to completion
 };
 
 // How to split one router call into node sub-requests and merge the answers.
@@ -60,6 +61,11 @@ struct FanOutSpec {
       start;
   // Takes a successful sub-call's answer; an error fails the router call.
   std::function<absl::Status(const SubCall<Request, Response>&)> merge;
+  // Optional (partial-results calls): takes a failed sub-call's error (naming the node)
+  // instead of failing the router call. Not called for a stale map that is retried.
+  std::function<void(const SubCall<Request, Response>&, const absl::Status&)> on_node_error;
+  // Optional: sees every finished sub-call with its outcome (OK or the node error).
+  std::function<void(const SubCall<Request, Response>&, const absl::Status&)> on_done;
 };
 
 // Starts every call and waits for all of them.
@@ -70,9 +76,11 @@ void RunInParallel(const std::vector<std::unique_ptr<SubCall<Request, Response>>
   absl::BlockingCounter pending(static_cast<int>(calls.size()));
   for (const auto& call : calls) {
     SubCall<Request, Response>* raw = call.get();
-    raw->context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+    const absl::Time started = absl::Now();
+    raw->context.set_deadline(absl::ToChronoTime(started + deadline));
     spec.start(raw->stub->async(), &raw->context, &raw->request, &raw->response,
-               [raw, &pending](grpc::Status status) {
+               [raw, started, &pending](grpc::Status status) {
+                 raw->latency = absl::Now() - started;
                  raw->status = std::move(status);
                  pending.DecrementCount();
                });
@@ -115,13 +123,17 @@ absl::Status RouteAndRun(ShardRouter& router, const StubGetter& stub_for, absl::
     for (const auto& call : calls) {
       if (call->status.ok()) {
         absl::Status merged = spec.merge(*call);
+        if (spec.on_done) spec.on_done(*call, NodeError(call->node, merged));
         if (!merged.ok() && first_error.ok()) first_error = NodeError(call->node, merged);
         continue;
       }
       absl::Status error = NodeError(call->node, FromGrpcStatus(call->status));
+      if (spec.on_done) spec.on_done(*call, error);
       if (call->status.error_code() == grpc::StatusCode::FAILED_PRECONDITION && attempt == 0) {
         retry.insert(retry.end(), call->positions.begin(), call->positions.end());
         if (stale.ok()) stale = error;
+      } else if (spec.on_node_error) {
+        spec.on_node_error(*call, error);
       } else if (first_error.ok()) {
         first_error = error;
       }
@@ -297,6 +309,74 @@ absl::StatusOr<v1::GetFeaturesResponse> ShardRouter::GetFeatures(
       *this, [this](const NodeSpec& n) { return StubFor(n); }, options_.deadline, spec));
   out.mutable_vectors()->Reserve(static_cast<int>(vectors.size()));
   for (v1::FeatureVector& vector : vectors) *out.add_vectors() = std::move(vector);
+  return out;
+}
+
+absl::StatusOr<ShardRouter::PartialFeatures> ShardRouter::GetFeaturesPartial(
+    const std::vector<std::string>& customer_ids, const std::vector<std::string>& features,
+    std::optional<absl::Time> as_of, std::optional<absl::Duration> deadline) {
+  if (customer_ids.empty()) return absl::InvalidArgumentError("customer_ids is empty");
+  COHORT_RETURN_IF_ERROR(CheckIds(customer_ids, "customer_ids"));
+  PartialFeatures out;
+  out.statuses.assign(customer_ids.size(), absl::OkStatus());
+  std::vector<v1::FeatureVector> vectors(customer_ids.size());
+  bool have_names = false;
+  std::string names_from;
+
+  using Call = SubCall<v1::GetFeaturesRequest, v1::GetFeaturesResponse>;
+  FanOutSpec<v1::GetFeaturesRequest, v1::GetFeaturesResponse> spec;
+  spec.count = customer_ids.size();
+  spec.key_of = [&](size_t i) { return absl::string_view(customer_ids[i]); };
+  spec.max_per_call = kMaxIdsPerCall;
+  spec.init = [&](v1::GetFeaturesRequest* request) {
+    for (const std::string& f : features) request->add_features(f);
+    if (as_of.has_value()) *request->mutable_as_of() = ToProto(*as_of);
+  };
+  spec.add = [&](size_t i, v1::GetFeaturesRequest* request) {
+    request->add_customer_ids(customer_ids[i]);
+  };
+  spec.start = [](AsyncStub* stub, grpc::ClientContext* context,
+                  const v1::GetFeaturesRequest* request, v1::GetFeaturesResponse* response,
+                  std::function<void(grpc::Status)> done) {
+    stub->GetFeatures(context, request, response, std::move(done));
+  };
+  spec.merge = [&](const Call& call) -> absl::Status {
+    const v1::GetFeaturesResponse& response = call.response;
+    if (static_cast<size_t>(response.vectors_size()) != call.positions.size()) {
+      return absl::InternalError(absl::StrCat("answered ", response.vectors_size(), " vectors for ",
+                                              call.positions.size(), " ids"));
+    }
+    if (!have_names) {
+      *out.response.mutable_feature_names() = response.feature_names();
+      have_names = true;
+      names_from = call.node.id;
+    } else if (!std::equal(out.response.feature_names().begin(), out.response.feature_names().end(),
+                           response.feature_names().begin(), response.feature_names().end())) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "serves features [", absl::StrJoin(response.feature_names(), ","), "] but node ",
+          names_from, " serves [", absl::StrJoin(out.response.feature_names(), ","),
+          "]; the nodes run different feature registries"));
+    }
+    for (size_t k = 0; k < call.positions.size(); ++k) {
+      vectors[call.positions[k]] = response.vectors(static_cast<int>(k));
+      out.statuses[call.positions[k]] = absl::OkStatus();
+    }
+    return absl::OkStatus();
+  };
+  spec.on_node_error = [&](const Call& call, const absl::Status& error) {
+    for (size_t pos : call.positions) {
+      out.statuses[pos] = error;
+      vectors[pos].set_customer_id(customer_ids[pos]);
+    }
+  };
+  spec.on_done = [&](const Call& call, const absl::Status& status) {
+    out.calls.push_back({call.node, status, call.latency, call.positions.size()});
+  };
+  COHORT_RETURN_IF_ERROR(RouteAndRun(
+      *this, [this](const NodeSpec& n) { return StubFor(n); }, deadline.value_or(options_.deadline),
+      spec));
+  out.response.mutable_vectors()->Reserve(static_cast<int>(vectors.size()));
+  for (v1::FeatureVector& vector : vectors) *out.response.add_vectors() = std::move(vector);
   return out;
 }
 

@@ -111,6 +111,33 @@ class ShardRouter {
       const std::vector<std::string>& customer_ids, const std::vector<std::string>& features,
       std::optional<absl::Time> as_of = std::nullopt);
 
+  // The outcome of GetFeaturesPartial.
+  struct PartialFeatures {
+    // feature_names (empty if no node answered) and one vector per request id in request
+    // order; the vector of an id whose node failed holds only its customer_id.
+    v1::GetFeaturesResponse response;
+    // One per request id: OK, or the error of the node owning it (naming the node).
+    std::vector<absl::Status> statuses;
+    // Every node sub-request made (retries included), in completion-check order.
+    struct NodeCall {
+      NodeSpec node;
+      absl::Status status;  // OK or the node error
+      absl::Duration latency;
+      size_t ids = 0;
+    };
+    std::vector<NodeCall> calls;
+  };
+
+  // As GetFeatures, but a failing node does not fail the call: its ids get its error in
+  // `statuses` and the other ids are answered. `deadline` (unset: options.deadline) bounds
+  // each node sub-request. Errors of the whole call: INVALID_ARGUMENT as GetFeatures,
+  // FAILED_PRECONDITION if answering nodes disagree on the feature columns, and a stale map
+  // that cannot be reloaded.
+  absl::StatusOr<PartialFeatures> GetFeaturesPartial(
+      const std::vector<std::string>& customer_ids, const std::vector<std::string>& features,
+      std::optional<absl::Time> as_of = std::nullopt,
+      std::optional<absl::Duration> deadline = std::nullopt);
+
   // Ingests `events` (any number). The response has one result per event in request order
   // and the summed counts; `sequence`, `error_code`, `error_message` are unset.
   absl::StatusOr<v1::IngestResponse> Ingest(absl::Span<const v1::Event> events,

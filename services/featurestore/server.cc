@@ -25,6 +25,7 @@
 #include "services/common/metrics/grpc_server_metrics.h"
 #include "services/common/metrics/metrics_server.h"
 #include "services/common/metrics/process_collector.h"
+#include "services/common/process.h"
 #include "services/featurestore/convert.h"
 #include "services/featurestore/feature_store_service.h"
 #include "services/featurestore/log.h"
@@ -248,38 +249,12 @@ void StoreNode::Shutdown() {
   if (was_serving) LogLine("stopped: store closed cleanly");
 }
 
-void BlockTerminationSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
+void BlockTerminationSignals() { cohort::BlockTerminationSignals(); }
 
-int WaitForTerminationSignal() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  int signal = 0;
-  while (sigwait(&set, &signal) != 0) {
-  }
-  return signal;
-}
+int WaitForTerminationSignal() { return cohort::WaitForTerminationSignal(); }
 
 absl::Status WriteFileAtomically(const std::string& path, const std::string& contents) {
-  const std::string tmp = absl::StrCat(path, ".tmp.", ::getpid());
-  auto fail = [&](absl::string_view what) {
-    const int err = errno;
-    std::remove(tmp.c_str());
-    return absl::InternalError(absl::StrCat("cannot ", what, " ", path, ": ", std::strerror(err)));
-  };
-  std::FILE* f = std::fopen(tmp.c_str(), "w");
-  if (f == nullptr) return fail("create a temporary file next to");
-  const bool written = std::fwrite(contents.data(), 1, contents.size(), f) == contents.size();
-  if (std::fclose(f) != 0 || !written) return fail("write");
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) return fail("rename into place");
-  return absl::OkStatus();
+  return cohort::WriteFileAtomically(path, contents);
 }
 
 }  // namespace cohort::featurestore
