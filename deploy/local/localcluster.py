@@ -1,4 +1,5 @@
-"""A local Cohort cluster on loopback: N cohort-store processes with a generated shard map.
+"""A local Cohort cluster on loopback: N cohort-store processes with a generated shard map,
+optionally a cohort-scorer in front of them (start_scorer).
 
 Used by deploy/local/cohort-local (the README's demo) and by the multi-process tests.
 Run with Debian's /usr/bin/python3 (it has python3-grpcio); the generated Python stubs live
@@ -81,6 +82,8 @@ class LocalCluster:
         self.shard_map_path = os.path.join(self.workdir, "shard_map.json")
         self.procs = [None] * nodes
         self.addresses = []
+        self.scorer_proc = None
+        self.scorer_address = None
 
     def node_id(self, i):
         return f"store-{i}"
@@ -165,8 +168,71 @@ class LocalCluster:
             p.wait(timeout=60)
         return p.returncode if p is not None else None
 
+    # --- the optional scorer: <workdir>/scorer/{pid,port,metrics_port,scorer.log} ---
+
+    def scorer_dir(self):
+        return os.path.join(self.workdir, "scorer")
+
+    def scorer_log_path(self):
+        return os.path.join(self.scorer_dir(), "scorer.log")
+
+    def scorer_port_file(self):
+        return os.path.join(self.scorer_dir(), "port")
+
+    def scorer_metrics_port_file(self):
+        return os.path.join(self.scorer_dir(), "metrics_port")
+
+    def start_scorer(self, models_dir, scorer_flags=(), timeout=60):
+        """Starts a cohort-scorer on a free port (metrics on a free port too) reading this
+        cluster's shard map and `models_dir`; returns its host:port once it serves. The store
+        nodes must be started first. Stopped by stop()."""
+        scorer_bin = find_binary(self.build_dir, "cohort-scorer")
+        os.makedirs(self.scorer_dir(), exist_ok=True)
+        for path in (self.scorer_port_file(), self.scorer_metrics_port_file()):
+            if os.path.exists(path):
+                os.remove(path)
+        args = [scorer_bin, f"--shard_map={self.shard_map_path}",
+                f"--models_dir={os.path.abspath(models_dir)}", "--listen=127.0.0.1:0",
+                f"--port_file={self.scorer_port_file()}", "--metrics_listen=127.0.0.1:0",
+                f"--metrics_port_file={self.scorer_metrics_port_file()}"] + list(scorer_flags)
+        log = open(self.scorer_log_path(), "ab")
+        kwargs = {"preexec_fn": _die_with_parent} if self.attached else {"start_new_session": True}
+        self.scorer_proc = subprocess.Popen(args, stdout=log, stderr=log,
+                                            stdin=subprocess.DEVNULL, **kwargs)
+        log.close()
+        with open(os.path.join(self.scorer_dir(), "pid"), "w") as f:
+            f.write(str(self.scorer_proc.pid))
+        deadline = time.monotonic() + timeout
+        while not os.path.exists(self.scorer_port_file()):
+            if self.scorer_proc.poll() is not None:
+                raise RuntimeError(f"cohort-scorer exited with {self.scorer_proc.returncode}; "
+                                   f"log:\n{self._tail(self.scorer_log_path())}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"cohort-scorer not serving after {timeout}s; "
+                                   f"log:\n{self._tail(self.scorer_log_path())}")
+            time.sleep(0.05)
+        with open(self.scorer_port_file()) as f:
+            self.scorer_address = f.read().strip()
+        return self.scorer_address
+
+    @staticmethod
+    def _tail(path, lines=20):
+        try:
+            with open(path, errors="replace") as f:
+                return "".join(f.readlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
     def stop(self):
-        """SIGTERM every node (they drain and close RocksDB), SIGKILL after 30 s."""
+        """SIGTERM the scorer and every node (they drain and close RocksDB), SIGKILL after
+        30 s. Returns the nodes' exit codes."""
+        if self.scorer_proc is not None and self.scorer_proc.poll() is None:
+            self.scorer_proc.send_signal(signal.SIGTERM)
+            try:
+                self.scorer_proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.scorer_proc.kill()
+                self.scorer_proc.wait()
         for p in self.procs:
             if p is not None and p.poll() is None:
                 p.send_signal(signal.SIGTERM)

@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "cohort/v1/feature_store.pb.h"
+#include "cohort/v1/scoring.pb.h"
 
 namespace cohort::cohortctl {
 
@@ -62,5 +63,19 @@ struct ShardMapOptions {
   uint64_t epoch = 1;
 };
 absl::Status RunShardMap(const ShardMapOptions& options);
+
+struct ScoreOptions {
+  std::string scorer;                           // host:port of a cohort-scorer (required)
+  std::vector<std::string> ids;                 // customers to score (required)
+  uint32_t k = 5;                               // recommendations per customer, 0..100; 0: none
+  std::vector<std::string> models;              // loaded model names; empty: every loaded model
+  bool json = false;                            // protobuf JSON instead of readable blocks
+  absl::Duration deadline = absl::Seconds(10);  // per RPC
+  absl::Duration wait_for;  // retry this long while the scorer is unreachable or has no model
+};
+// One Score call (score_command.cc): lists the loaded models (to classify --models by kind),
+// scores and prints. Errors if the scorer cannot be reached, rejects the call, or some
+// customer could not be scored (after printing the others).
+absl::Status RunScore(const ScoreOptions& options);
 
 }  // namespace cohort::cohortctl

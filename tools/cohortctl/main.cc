@@ -37,13 +37,21 @@ ABSL_FLAG(absl::Duration, ack_timeout, absl::Seconds(60),
 ABSL_FLAG(std::string, durability, "default", "import: default|sync|async.");
 ABSL_FLAG(bool, progress, true, "import: show progress on stderr.");
 // reads
-ABSL_FLAG(std::string, ids, "", "features: comma-separated customer ids.");
+ABSL_FLAG(std::string, ids, "", "features, score: comma-separated customer ids.");
 ABSL_FLAG(std::string, id, "", "profile, history, erase: the customer id.");
 ABSL_FLAG(std::string, features, "", "features, export: comma-separated names; empty: all.");
 ABSL_FLAG(std::string, as_of, "",
           "features, export: point-in-time read (RFC 3339 or Unix seconds); empty: now.");
-ABSL_FLAG(std::string, format, "table", "features: table|csv|json.");
+ABSL_FLAG(std::string, format, "table", "features: table|csv|json; score: table|json.");
 ABSL_FLAG(uint32_t, limit, 0, "history: most interactions; 0: the node's cap.");
+// score
+ABSL_FLAG(std::string, scorer, "", "score: host:port of a cohort-scorer.");
+ABSL_FLAG(uint32_t, k, 5, "score: recommendations per customer (0..100; 0: none).");
+ABSL_FLAG(std::string, models, "",
+          "score: comma-separated loaded model names; empty: every loaded model.");
+ABSL_FLAG(absl::Duration, wait_for, absl::ZeroDuration(),
+          "score: keep retrying this long while the scorer is unreachable or has no model "
+          "loaded.");
 // export
 ABSL_FLAG(std::string, out, "", "export: the CSV file to write.");
 ABSL_FLAG(std::string, partitions, "",
@@ -69,7 +77,9 @@ constexpr char kUsage[] =
     "  export   --out FILE.csv [--partitions B:E] [--features x,y] [--as_of T]\n"
     "  status\n"
     "  shardmap --nodes id=host:port,... [--partitions P] [--epoch N]\n"
-    "Every command but shardmap takes --shard_map FILE.";
+    "  score    --scorer HOST:PORT --ids a,b,c [--k 5] [--models m1,m2] [--format table|json]\n"
+    "           [--wait_for 30s]\n"
+    "Every command but shardmap and score takes --shard_map FILE.";
 
 std::vector<std::string> List(const std::string& text) {
   return absl::StrSplit(text, ',', absl::SkipWhitespace());
@@ -170,7 +180,24 @@ absl::Status ShardMapCommand() {
   return RunShardMap(options);
 }
 
+absl::Status Score() {
+  ScoreOptions options;
+  options.scorer = absl::GetFlag(FLAGS_scorer);
+  options.ids = List(absl::GetFlag(FLAGS_ids));
+  options.k = absl::GetFlag(FLAGS_k);
+  options.models = List(absl::GetFlag(FLAGS_models));
+  options.deadline = absl::GetFlag(FLAGS_deadline);
+  options.wait_for = absl::GetFlag(FLAGS_wait_for);
+  const std::string format = absl::GetFlag(FLAGS_format);
+  if (format != "table" && format != "json") {
+    return absl::InvalidArgumentError("--format must be table or json for score");
+  }
+  options.json = format == "json";
+  return RunScore(options);
+}
+
 absl::Status Dispatch(const std::string& command) {
+  if (command == "score") return Score();
   if (command == "import") return Import();
   if (command == "features") return Features();
   if (command == "export") return Export();
