@@ -1,13 +1,17 @@
 # syntax=docker/dockerfile:1
-# Image of the Cohort scorer (the stateless scoring tier), plus cohortctl for debugging.
+# Image of the Cohort scorer (cohort-scorer, the stateless scoring tier, built from
+# services/scoring), cohortctl for debugging, and the default feature registry, which
+# cohort-scorer reads from next to itself unless --registry names another file (the Helm chart
+# passes --registry=/etc/cohort/registry/features.registry, its registry ConfigMap).
+# Flags: services/scoring/README.md.
 #
-# NOTE: the cohort-scorer binary comes with the scoring tier and does NOT exist in the
-# repository yet, so building this image fails at the cmake step ("unknown target
-# cohort-scorer") until it lands. Its announced flags: --listen (gRPC, port 7200),
-# --metrics_listen (port 9200), --shard_map, --models_dir.
-#
-# Build from the repository root:
+# Build from the repository root (the context needs the sources; see .dockerignore there):
 #   docker build -f deploy/docker/scorer.Dockerfile -t cohort/scorer:0.1.0 .
+# Run (the chart passes these flags; see helm/cohort). Models are versioned artifacts under
+# --models_dir (docs/model-artifacts.md), written there by cohort-train or copied in:
+#   docker run -v cohort-models:/var/lib/cohort/models -v $PWD/conf:/etc/cohort:ro \
+#     cohort/scorer:0.1.0 --listen=0.0.0.0:7200 --metrics_listen=0.0.0.0:9200 \
+#     --shard_map=/etc/cohort/shard_map.json --models_dir=/var/lib/cohort/models
 
 ARG BUILD_IMAGE=debian:bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim
@@ -21,11 +25,11 @@ RUN scripts/install-deps.sh && rm -rf /var/lib/apt/lists/*
 COPY . .
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
  && cmake --build /build -j"$(nproc)" --target cohort-scorer cohortctl
-# Wherever the scorer's CMakeLists puts the binary: take the one executable of that name.
+# The binaries, the registry that cohort-scorer looks for next to itself (both in the build
+# root), and the Debian packages of the shared libraries the binaries load.
 RUN install -d /out/bin \
- && scorer=$(find /build -type f -name cohort-scorer -perm -u+x | head -n 1) \
- && test -n "$scorer" \
- && install -m 0755 "$scorer" /build/tools/cohortctl/cohortctl /out/bin/ \
+ && install -m 0755 /build/cohort-scorer /build/tools/cohortctl/cohortctl /out/bin/ \
+ && install -m 0644 /build/features.registry /out/bin/features.registry \
  && deploy/docker/runtime-packages.sh /out/bin/cohort-scorer /out/bin/cohortctl \
       > /out/runtime-packages
 

@@ -396,10 +396,30 @@ class Workloads(unittest.TestCase):
         one(self, objects, "PodDisruptionBudget", deployment["metadata"]["name"])
         spec = deployment["spec"]["template"]["spec"]
         scorer = container(spec, "scorer")
-        self.assertIn("--models_dir=/var/lib/cohort/models", scorer["args"])
+        # Exactly cohort-scorer's flags (services/scoring/main.cc), nothing invented.
+        self.assertEqual(scorer["args"], [
+            "--listen=0.0.0.0:7200",
+            "--shard_map=/etc/cohort/shard-map/shard_map.json",
+            "--models_dir=/var/lib/cohort/models",
+            "--registry=/etc/cohort/registry/features.registry",
+            "--fetch_deadline_ms=200",
+            "--reload_interval_s=2",
+            "--metrics_listen=0.0.0.0:9200",
+        ])
         self.assertEqual(scorer["readinessProbe"]["grpc"], {"port": 7200})
         volumes = {v["name"]: v for v in spec["volumes"]}
         self.assertIn("emptyDir", volumes["models"])
+        self.assertEqual(volumes["registry"]["configMap"]["name"], f"{RELEASE}-cohort-registry")
+        self.assertEqual(volumes["shard-map"]["configMap"]["name"],
+                         f"{RELEASE}-cohort-shard-map")
+        mounts = {m["name"]: m for m in scorer["volumeMounts"]}
+        self.assertEqual(mounts["registry"]["mountPath"], "/etc/cohort/registry")
+        self.assertTrue(mounts["registry"]["readOnly"])
+        self.assertEqual(mounts["models"]["mountPath"], "/var/lib/cohort/models")
+        self.assertFalse(any("subPath" in m for m in scorer["volumeMounts"]))
+        no_metrics = container(one(self, render(self, sets=["metrics.enabled=false"]),
+                                   "Deployment")["spec"]["template"]["spec"], "scorer")
+        self.assertIn("--metrics_listen=", no_metrics["args"])  # empty: off, not 127.0.0.1
 
         pvc_objects = render(self, sets=["scorer.models.volume=persistentVolumeClaim",
                                          "scorer.autoscaling.enabled=false"])
@@ -428,6 +448,9 @@ class Workloads(unittest.TestCase):
         resized = render(self, sets=["store.replicas=4", "store.shardMap.epoch=2"])
         self.assertNotEqual(annotations(base, "StatefulSet")["checksum/config"],
                             annotations(other_registry, "StatefulSet")["checksum/config"])
+        # The scorer reads the registry at start, too.
+        self.assertNotEqual(annotations(base, "Deployment")["checksum/registry"],
+                            annotations(other_registry, "Deployment")["checksum/registry"])
         # Nodes reload the shard map themselves: a resize does not restart them ...
         self.assertEqual(annotations(base, "StatefulSet"), annotations(resized, "StatefulSet"))
         # ... unless asked to; the stateless scorer always rolls.

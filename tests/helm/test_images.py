@@ -7,7 +7,9 @@ chart (and so is skipped, like it, when the npm registry is unreachable).
 What is checked: every COPY source exists in the build context; both stages start from
 Debian bookworm; the build stage installs dependencies with scripts/install-deps.sh and
 builds with cmake; the paths the Dockerfiles copy out of the build tree are where CMake puts
-the binaries (COHORT_BUILD_DIR, COHORT_STORE_BINARY, COHORTCTL_BINARY); runtime-packages.sh
+the binaries (COHORT_BUILD_DIR, COHORT_STORE_BINARY, COHORTCTL_BINARY, and cohort-scorer in
+COHORT_BUILD_DIR unless COHORT_SCORER_BINARY says otherwise); both images carry the
+features.registry their server looks for next to itself; runtime-packages.sh
 maps the built binaries to installed, non -dev Debian packages; the runtime stage runs as
 the uid:gid, exposes the ports, and holds the entrypoints the chart expects.
 """
@@ -143,18 +145,27 @@ class Images(unittest.TestCase):
         self.assertIn("/build/tools/cohortctl/cohortctl /out/bin/",
                       " ".join(self.store.all("RUN")))
 
-    def test_scorer_image_says_its_binary_is_missing(self):
-        def mentions_scorer(folder):
-            with open(os.path.join(folder, "CMakeLists.txt")) as f:
-                return "cohort-scorer" in f.read()
+    def test_scorer_image_holds_binary_and_registry(self):
+        run = " ".join(self.scorer.all("RUN"))
+        self.assertNotIn("does NOT exist", self.scorer.text)
+        self.assertIn("--target cohort-scorer cohortctl", run)
+        self.assertIn("/build/cohort-scorer /build/tools/cohortctl/cohortctl /out/bin/", run)
+        # cohort-scorer's default --registry is features.registry next to the executable.
+        self.assertIn("/build/features.registry /out/bin/features.registry", run)
+        self.assertIn("runtime-packages.sh /out/bin/cohort-scorer /out/bin/cohortctl", run)
 
-        scorer_exists = any(mentions_scorer(d)
-                            for d, _, files in os.walk(os.path.join(ROOT, "services"))
-                            if "CMakeLists.txt" in files)
-        if not scorer_exists:
-            self.assertTrue("does NOT exist in the" in self.scorer.text,
-                            "scorer.Dockerfile must say that cohort-scorer does not exist yet")
-
+        build = os.environ.get("COHORT_BUILD_DIR", "")
+        scorer = os.environ.get("COHORT_SCORER_BINARY",
+                                os.path.join(build, "cohort-scorer") if build else "")
+        if not (build and os.access(scorer, os.X_OK)):
+            self.skipTest("COHORT_BUILD_DIR (with cohort-scorer built) not set")
+        self.assertEqual(os.path.relpath(scorer, build), "cohort-scorer")
+        self.assertTrue(os.path.exists(os.path.join(build, "features.registry")))
+        result = subprocess.run([os.path.join(DOCKER, "runtime-packages.sh"), scorer],
+                                capture_output=True, text=True, timeout=120)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        for p in result.stdout.split():
+            self.assertFalse(p.endswith("-dev"), p)
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

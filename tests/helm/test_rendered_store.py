@@ -8,6 +8,11 @@ exact flags: only the listen addresses (127.0.0.1:0) and the paths are rewritten
 $(POD_NAME) is expanded as the kubelet would. Then runs the helm test pod's command
 (`cohortctl status ...`) against it. The node is always stopped (SIGTERM, then SIGKILL) and
 the directory removed.
+
+RenderedConfigRunsTheRealScorer does the same for cohort-scorer (COHORT_SCORER_BINARY, by
+default cohort-scorer in COHORT_BUILD_DIR) with the Deployment's exact flags, the rendered
+registry and shard map and an empty models folder: it must start serving (with no model
+loaded), serve metrics, and exit 0 on SIGTERM.
 """
 
 import copy
@@ -128,7 +133,8 @@ class RenderedConfigRunsTheRealStore(unittest.TestCase):
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 with open(log_path) as f:
-                    self.fail(f"cohort-store exited with {self.process.returncode} on the "
+                    self.fail(f"{os.path.basename(self.process.args[0])} exited with "
+                              f"{self.process.returncode} on the "
                               f"chart's flags:\n{f.read()}")
             if os.path.exists(port_file):
                 with open(port_file) as f:
@@ -136,7 +142,69 @@ class RenderedConfigRunsTheRealStore(unittest.TestCase):
                 if text:
                     return text
             time.sleep(0.05)
-        self.fail(f"cohort-store did not write {port_file} within {STARTUP_TIMEOUT_S}s")
+        self.fail(f"{os.path.basename(self.process.args[0])} did not write {port_file} "
+                  f"within {STARTUP_TIMEOUT_S}s")
+
+
+class RenderedConfigRunsTheRealScorer(unittest.TestCase):
+    def setUp(self):
+        build = os.environ.get("COHORT_BUILD_DIR", "")
+        self.scorer_binary = os.environ.get(
+            "COHORT_SCORER_BINARY", os.path.join(build, "cohort-scorer") if build else "")
+        if not os.access(self.scorer_binary, os.X_OK):
+            self.skipTest("COHORT_SCORER_BINARY (or cohort-scorer in COHORT_BUILD_DIR) not built")
+        self.tmp = tempfile.mkdtemp(prefix="cohort-helm-scorer-")
+        self.process = None
+
+    def tearDown(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_scorer_accepts_rendered_configuration(self):
+        objects = render(self, sets=["store.replicas=1"])
+        deployment = one(self, objects, "Deployment")
+        scorer = container(deployment["spec"]["template"]["spec"], "scorer")
+        registry = one(self, objects, "ConfigMap", f"{RELEASE}-cohort-registry")
+        paths = {
+            "/etc/cohort/shard-map/shard_map.json": os.path.join(self.tmp, "shard_map.json"),
+            "/etc/cohort/registry/features.registry": os.path.join(self.tmp, "features.registry"),
+            "/var/lib/cohort/models": os.path.join(self.tmp, "models"),
+        }
+        os.mkdir(paths["/var/lib/cohort/models"])  # an emptyDir: no model yet
+        with open(paths["/etc/cohort/registry/features.registry"], "w") as f:
+            f.write(registry["data"]["features.registry"])
+        with open(paths["/etc/cohort/shard-map/shard_map.json"], "w") as f:
+            json.dump(shard_map_of(self, objects), f)  # store addresses need not resolve
+
+        port_file = os.path.join(self.tmp, "port")
+        metrics_port_file = os.path.join(self.tmp, "metrics_port")
+        args = [f"--port_file={port_file}", f"--metrics_port_file={metrics_port_file}"]
+        for arg in scorer["args"]:
+            name, _, value = arg.partition("=")
+            if name in ("--listen", "--metrics_listen"):
+                self.assertTrue(value, f"{name} is empty with metrics on")
+                value = "127.0.0.1:0"
+            self.assertNotIn("$(", value, "the scorer's flags use no environment variables")
+            args.append(f"{name}={paths.get(value, value)}")
+        self.assertTrue(any(a.startswith("--registry=") for a in args))
+
+        log_path = os.path.join(self.tmp, "scorer.log")
+        with open(log_path, "w") as log:
+            self.process = subprocess.Popen([self.scorer_binary, *args], stdout=log,
+                                            stderr=subprocess.STDOUT)
+        wait = RenderedConfigRunsTheRealStore.wait_for_file
+        wait(self, port_file, log_path)
+        metrics_address = wait(self, metrics_port_file, log_path)
+        with urllib.request.urlopen(f"http://{metrics_address}/metrics", timeout=30) as r:
+            self.assertEqual(r.status, 200)
+            self.assertIn("cohort_", r.read().decode())
+
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout=30)
+        with open(log_path) as f:
+            self.assertEqual(code, 0, f.read())
 
 
 if __name__ == "__main__":
