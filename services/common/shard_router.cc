@@ -259,57 +259,12 @@ ShardRouter::NodeHandle ShardRouter::HandleFor(const NodeSpec& node) {
 absl::StatusOr<v1::GetFeaturesResponse> ShardRouter::GetFeatures(
     const std::vector<std::string>& customer_ids, const std::vector<std::string>& features,
     std::optional<absl::Time> as_of) {
-  if (customer_ids.empty()) return absl::InvalidArgumentError("customer_ids is empty");
-  COHORT_RETURN_IF_ERROR(CheckIds(customer_ids, "customer_ids"));
-  v1::GetFeaturesResponse out;
-  std::vector<v1::FeatureVector> vectors(customer_ids.size());
-  bool have_names = false;
-  std::string names_from;
-
-  using Call = SubCall<v1::GetFeaturesRequest, v1::GetFeaturesResponse>;
-  FanOutSpec<v1::GetFeaturesRequest, v1::GetFeaturesResponse> spec;
-  spec.count = customer_ids.size();
-  spec.key_of = [&](size_t i) { return absl::string_view(customer_ids[i]); };
-  spec.max_per_call = kMaxIdsPerCall;
-  spec.init = [&](v1::GetFeaturesRequest* request) {
-    for (const std::string& f : features) request->add_features(f);
-    if (as_of.has_value()) *request->mutable_as_of() = ToProto(*as_of);
-  };
-  spec.add = [&](size_t i, v1::GetFeaturesRequest* request) {
-    request->add_customer_ids(customer_ids[i]);
-  };
-  spec.start = [](AsyncStub* stub, grpc::ClientContext* context,
-                  const v1::GetFeaturesRequest* request, v1::GetFeaturesResponse* response,
-                  std::function<void(grpc::Status)> done) {
-    stub->GetFeatures(context, request, response, std::move(done));
-  };
-  spec.merge = [&](const Call& call) -> absl::Status {
-    const v1::GetFeaturesResponse& response = call.response;
-    if (static_cast<size_t>(response.vectors_size()) != call.positions.size()) {
-      return absl::InternalError(absl::StrCat("answered ", response.vectors_size(), " vectors for ",
-                                              call.positions.size(), " ids"));
-    }
-    if (!have_names) {
-      *out.mutable_feature_names() = response.feature_names();
-      have_names = true;
-      names_from = call.node.id;
-    } else if (!std::equal(out.feature_names().begin(), out.feature_names().end(),
-                           response.feature_names().begin(), response.feature_names().end())) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "serves features [", absl::StrJoin(response.feature_names(), ","), "] but node ",
-          names_from, " serves [", absl::StrJoin(out.feature_names(), ","),
-          "]; the nodes run different feature registries"));
-    }
-    for (size_t k = 0; k < call.positions.size(); ++k) {
-      vectors[call.positions[k]] = response.vectors(static_cast<int>(k));
-    }
-    return absl::OkStatus();
-  };
-  COHORT_RETURN_IF_ERROR(RouteAndRun(
-      *this, [this](const NodeSpec& n) { return StubFor(n); }, options_.deadline, spec));
-  out.mutable_vectors()->Reserve(static_cast<int>(vectors.size()));
-  for (v1::FeatureVector& vector : vectors) *out.add_vectors() = std::move(vector);
-  return out;
+  COHORT_ASSIGN_OR_RETURN(PartialFeatures partial,
+                          GetFeaturesPartial(customer_ids, features, as_of));
+  for (const absl::Status& status : partial.statuses) {
+    if (!status.ok()) return status;
+  }
+  return std::move(partial.response);
 }
 
 absl::StatusOr<ShardRouter::PartialFeatures> ShardRouter::GetFeaturesPartial(
