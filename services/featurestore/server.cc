@@ -1,11 +1,7 @@
 #include "services/featurestore/server.h"
 
-#include <grpc/grpc.h>
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
-#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
-#include <grpcpp/server_builder.h>
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -21,6 +17,7 @@
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "prometheus/registry.h"
+#include "services/common/grpc_server.h"
 #include "services/common/metrics/build_info.h"
 #include "services/common/metrics/grpc_server_metrics.h"
 #include "services/common/metrics/metrics_server.h"
@@ -166,26 +163,17 @@ absl::StatusOr<std::unique_ptr<StoreNode>> StoreNode::Start(NodeOptions options)
   node->service_ =
       std::make_unique<FeatureStoreService>(*node->handler_, *node->requests_, *node->exports_);
 
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &node->port_);
-  builder.RegisterService(node->service_.get());
-  builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
-  // gRPC sets SO_REUSEPORT by default: a second node on the same address would then share
-  // the port (and its traffic) silently instead of failing to start.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-  interceptors.push_back(node->grpc_metrics_->InterceptorFactory());
-  builder.experimental().SetInterceptorCreators(std::move(interceptors));
-  node->server_ = builder.BuildAndStart();
-  if (node->server_ == nullptr || node->port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen,
-                                               ": the address is invalid or already in use"));
-  }
-  grpc::HealthCheckServiceInterface* health = node->server_->GetHealthCheckService();
-  health->SetServingStatus(kServiceName, true);
-  health->SetServingStatus(true);
+  // gRPC's default SO_REUSEPORT is disabled inside StartGrpcServer: a second node on the same
+  // address fails to start instead of sharing the port (and its traffic) silently.
+  COHORT_ASSIGN_OR_RETURN(
+      StartedGrpcServer started,
+      StartGrpcServer(node->service_.get(),
+                      {.listen = options.listen,
+                       .health_service_name = kServiceName,
+                       .max_receive_message_bytes = kMaxReceiveMessageBytes,
+                       .interceptor = node->grpc_metrics_->InterceptorFactory()}));
+  node->server_ = std::move(started.server);
+  node->port_ = started.port;
 
   std::string host;
   COHORT_RETURN_IF_ERROR(SplitListen(options.listen, &host));

@@ -1,10 +1,7 @@
 #include "services/scoring/server.h"
 
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
-#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
-#include <grpcpp/server_builder.h>
 
 #include <set>
 #include <utility>
@@ -14,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "prometheus/registry.h"
+#include "services/common/grpc_server.h"
 #include "services/common/metrics/build_info.h"
 #include "services/common/metrics/grpc_server_metrics.h"
 #include "services/common/metrics/metrics_server.h"
@@ -103,23 +101,14 @@ absl::StatusOr<std::unique_ptr<ScorerServer>> ScorerServer::Start(ScorerOptions 
                                              server->scorer_metrics_.get(), options.fetch_deadline);
   server->service_ = std::make_unique<ScoringService>(*server->scorer_);
 
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &server->port_);
-  builder.RegisterService(server->service_.get());
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-  interceptors.push_back(server->grpc_metrics_->InterceptorFactory());
-  builder.experimental().SetInterceptorCreators(std::move(interceptors));
-  server->server_ = builder.BuildAndStart();
-  if (server->server_ == nullptr || server->port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen,
-                                               ": the address is invalid or already in use"));
-  }
-  grpc::HealthCheckServiceInterface* health = server->server_->GetHealthCheckService();
-  health->SetServingStatus(kServiceName, true);
-  health->SetServingStatus(true);
+  COHORT_ASSIGN_OR_RETURN(
+      StartedGrpcServer started,
+      StartGrpcServer(server->service_.get(),
+                      {.listen = options.listen,
+                       .health_service_name = kServiceName,
+                       .interceptor = server->grpc_metrics_->InterceptorFactory()}));
+  server->server_ = std::move(started.server);
+  server->port_ = started.port;
   server->address_ = absl::StrCat(host, ":", server->port_);
 
   if (!options.metrics_listen.empty()) {
