@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Generates cohort-dashboard.json, the Grafana dashboard of the Cohort store.
+"""Generates cohort-dashboard.json, the Grafana dashboard of the Cohort store and scorer.
 
   make_dashboard.py            rewrite cohort-dashboard.json next to this script
   make_dashboard.py --check    exit 1 if cohort-dashboard.json differs from what it generates
@@ -8,9 +8,12 @@ Edit the panels here, not in the JSON. Metric names: docs/metrics.md; recording 
 (job_instance:..., job:...): deploy/prometheus/cohort-rules.yml.
 
 Variables: $datasource (a Prometheus data source), $job (the store's scrape job) and
-$instance (store nodes, multi-value, "All" = .*). Every query filters on
-job="$job" and instance=~"$instance" where the series has those labels, and uses
-$__rate_interval for rates, so expressions stay valid PromQL after substitution.
+$instance (store nodes, multi-value, "All" = .*); for the scorer rows $scorer_job,
+$scorer_instance (scorer replicas) and $model (loaded models), multi-value like $instance.
+Every store query filters on job="$job" and instance=~"$instance", every scorer query on
+job="$scorer_job" and instance=~"$scorer_instance", where the series has those labels, and
+uses $__rate_interval for rates, so expressions stay valid PromQL after substitution.
+Panels that compare with the day before use `offset` (no data until Prometheus holds a day).
 """
 
 import argparse
@@ -23,21 +26,25 @@ DS = {"type": "prometheus", "uid": "${datasource}"}
 SEL = 'job="$job", instance=~"$instance"'
 RI = "$__rate_interval"
 SERVER_ERRORS = "UNKNOWN|INTERNAL|UNAVAILABLE|DATA_LOSS|DEADLINE_EXCEEDED|RESOURCE_EXHAUSTED"
+# Scorer: selector, and the codes its availability SLO counts as failures (cohort-rules.yml).
+SSEL = 'job="$scorer_job", instance=~"$scorer_instance"'
+SCORE_ERRORS = SERVER_ERRORS + "|FAILED_PRECONDITION"
+SCORING = 'grpc_service="cohort.v1.Scoring"'
 
 
-def rate(metric, extra="", by=None):
-    """sum [by (labels)] (rate(metric{job, instance[, extra]}[$__rate_interval]))."""
-    sel = SEL + (", " + extra if extra else "")
+def rate(metric, extra="", by=None, sel=SEL, window=RI):
+    """sum [by (labels)] (rate(metric{sel[, extra]}[window])), sel = store job and instance."""
+    sel = sel + (", " + extra if extra else "")
     grouping = f" by ({by})" if by else ""
-    return f"sum{grouping} (rate({metric}{{{sel}}}[{RI}]))"
+    return f"sum{grouping} (rate({metric}{{{sel}}}[{window}]))"
 
 
-def quantile(q, metric, by, extra=""):
-    return f"histogram_quantile({q}, {rate(metric + '_bucket', extra, by + ', le')})"
+def quantile(q, metric, by, extra="", sel=SEL):
+    return f"histogram_quantile({q}, {rate(metric + '_bucket', extra, by + ', le', sel)})"
 
 
-def ratio(num_extra, metric, by):
-    return f"{rate(metric, num_extra, by)} / {rate(metric, '', by)}"
+def ratio(num_extra, metric, by, den_extra="", sel=SEL):
+    return f"{rate(metric, num_extra, by, sel)} / {rate(metric, den_extra, by, sel)}"
 
 
 class Layout:
@@ -87,8 +94,8 @@ def timeseries(title, description, exprs, unit, stack=False, max_=None):
             "targets": targets(exprs)}
 
 
-def stat(title, description, expr, unit, thresholds):
-    steps = [{"color": "green", "value": None}] + [{"color": c, "value": v} for v, c in thresholds]
+def stat(title, description, expr, unit, thresholds, base="green"):
+    steps = [{"color": base, "value": None}] + [{"color": c, "value": v} for v, c in thresholds]
     return {"type": "stat", "title": title, "description": description, "datasource": DS,
             "fieldConfig": {"defaults": {"unit": unit, "thresholds": {"mode": "absolute",
                                                                       "steps": steps}},
@@ -209,7 +216,134 @@ def panels():
                      "above 5% for 10 m.",
                      [('job:cohort_store_ingest_rejected:ratio_rate5m{job="$job"}', "{{job}}")],
                      "percentunit", max_=1), 8)
+    scorer_panels(g)
     return g.panels
+
+
+def table(title, description, expr):
+    """An instant query shown as a table of its labels."""
+    return {"type": "table", "title": title, "description": description, "datasource": DS,
+            "fieldConfig": {"defaults": {}, "overrides": []},
+            "options": {"showHeader": True, "footer": {"show": False}},
+            "transformations": [{"id": "organize", "options": {
+                "excludeByName": {"Time": True, "Value": True, "__name__": True}}}],
+            "targets": [{"datasource": DS, "expr": expr, "format": "table", "instant": True,
+                         "range": False, "refId": "A"}]}
+
+
+def heatmap(title, description, expr, repeat):
+    """Histogram buckets (format heatmap), one panel per value of the variable `repeat`."""
+    return {"type": "heatmap", "title": title, "description": description, "datasource": DS,
+            "repeat": repeat, "repeatDirection": "h", "maxPerRow": 3,
+            "fieldConfig": {"defaults": {}, "overrides": []},
+            "options": {"calculate": False, "cellGap": 1, "yAxis": {"unit": "none"},
+                        "color": {"mode": "scheme", "scheme": "Oranges"},
+                        "tooltip": {"show": True, "yHistogram": True}},
+            "targets": [{"datasource": DS, "expr": expr, "format": "heatmap",
+                         "legendFormat": "{{le}}", "range": True, "refId": "A"}]}
+
+
+def mean_score(window, offset=""):
+    """Mean propensity per model over `window` ending `offset` ago."""
+    def part(metric):
+        return (f"sum by (model) (rate({metric}{{{SSEL}, model=~\"$model\"}}[{window}]"
+                f"{' offset ' + offset if offset else ''}))")
+    return f"{part('cohort_model_score_sum')} / {part('cohort_model_score_count')}"
+
+
+def scorer_panels(g):
+    handled = "cohort_grpc_server_handled_total"
+    seconds = "cohort_grpc_server_handling_seconds"
+    score = f'{SCORING}, grpc_method="Score"'
+    model = 'model=~"$model"'
+
+    g.row("Scorer: Score RED")
+    g.add(stat("Scorers up", "Scorer replicas Prometheus can scrape (alert CohortScorerDown).",
+               f"sum(up{{{SSEL}}})", "none", []), 4, 4)
+    g.add(stat("Score rate", "Score calls handled per second.",
+               rate(handled, score, sel=SSEL), "reqps", []), 5, 4)
+    g.add(stat("Score error ratio", "Share of Score calls that failed with a server-side code "
+               "or FAILED_PRECONDITION (no model loaded); SLO: at most 0.1%.",
+               ratio(f'grpc_code=~"{SCORE_ERRORS}"', handled, None, score, SSEL),
+               "percentunit", [(0.001, "orange"), (0.0144, "red")]), 5, 4)
+    g.add(stat("Score slower than 250 ms", "Share of Score calls over 250 ms (SLO: at most 1%).",
+               'max(job:cohort_scorer_score_slow:ratio_rate5m{job="$scorer_job"})',
+               "percentunit", [(0.01, "red")]), 5, 4)
+    g.add(stat("Fewest models on a replica", "Models served by the replica that serves the "
+               "fewest; 0 raises CohortScorerNoModel.",
+               f"min(job_instance:cohort_model_loaded:count{{{SSEL}}})", "none",
+               [(1, "green")], base="red"), 5, 4)
+    g.add(timeseries("Scoring rate by method", "Calls of cohort.v1.Scoring handled per second.",
+                     [(rate(handled, SCORING, "grpc_method", SSEL), "{{grpc_method}}")],
+                     "reqps"), 8)
+    g.add(timeseries("Scoring error ratio by method", "Failed with a server-side code or "
+                     "FAILED_PRECONDITION / handled.",
+                     [(ratio(f'grpc_code=~"{SCORE_ERRORS}"', handled, "grpc_method", SCORING,
+                             SSEL), "{{grpc_method}}")], "percentunit"), 8)
+    g.add(timeseries("Scoring non-OK responses by method and code", "INVALID_ARGUMENT "
+                     "(bad ids, unknown model) included.",
+                     [(rate(handled, f'{SCORING}, grpc_code!="OK"', "grpc_method, grpc_code",
+                            SSEL), "{{grpc_method}} {{grpc_code}}")], "reqps"), 8)
+    g.add(timeseries("Score latency", "Server-side handling time of Score: p50, p99 and p99 "
+                     "per replica.",
+                     [(quantile(0.5, seconds, "grpc_method", score, SSEL), "p50"),
+                      (quantile(0.99, seconds, "grpc_method", score, SSEL), "p99"),
+                      (quantile(0.99, seconds, "instance", score, SSEL), "p99 {{instance}}")],
+                     "s"), 8)
+    g.add(timeseries("Score availability SLO burn rate", "Failed share / the 0.1% budget; 14.4 "
+                     "(5m and 1h) pages, 6 (30m and 6h) opens a ticket.",
+                     [(f'job:cohort_scorer_score_errors:ratio_rate{w}{{job="$scorer_job"}} '
+                       "/ 0.001", w) for w in ("5m", "30m", "1h", "6h")], "none"), 8)
+    g.add(timeseries("Score latency SLO burn rate", "Share over 250 ms / the 1% budget; 14.4 "
+                     "(5m and 1h) pages, 6 (30m and 6h) opens a ticket.",
+                     [(f'job:cohort_scorer_score_slow:ratio_rate{w}{{job="$scorer_job"}} '
+                       "/ 0.01", w) for w in ("5m", "30m", "1h", "6h")], "none"), 8)
+
+    g.row("Scorer: store fetches per shard")
+    fetch = "cohort_scorer_fetch_seconds"
+    g.add(timeseries("Fetches by shard", "Feature/history sub-requests per second per store node.",
+                     [(rate(fetch + "_count", by="shard", sel=SSEL), "{{shard}}")], "reqps"), 6)
+    g.add(timeseries("Fetch latency by shard", "Sub-request latency, p50 and p99.",
+                     [(quantile(0.5, fetch, "shard", sel=SSEL), "p50 {{shard}}"),
+                      (quantile(0.99, fetch, "shard", sel=SSEL), "p99 {{shard}}")], "s"), 6)
+    g.add(timeseries("Fetch errors by shard and code", "Failed sub-requests per second.",
+                     [(rate("cohort_scorer_fetch_errors_total", by="shard, grpc_code",
+                            sel=SSEL), "{{shard}} {{grpc_code}}")], "reqps"), 6)
+    g.add(timeseries("Fetch error ratio by shard", "Failed / all sub-requests; alert "
+                     "CohortScorerFetchErrors above 1% for 5 m.",
+                     [('job_shard:cohort_scorer_fetch_errors:ratio_rate5m{job="$scorer_job"}',
+                       "{{shard}}")], "percentunit"), 6)
+
+    g.row("Models")
+    g.add(table("Loaded model versions", "cohort_model_info: the version each replica serves.",
+                f"cohort_model_info{{{SSEL}}}"), 8)
+    g.add(timeseries("Model reloads", "Versions loaded (success) or refused (failure) since "
+                     "each replica started.",
+                     [(f"sum by (model, result) (cohort_model_reloads_total{{{SSEL}}})",
+                       "{{model}} {{result}}")], "short"), 8)
+    g.add(timeseries("Refused versions (15 m)", "Versions refused in the last 15 minutes; "
+                     "above 0 raises CohortModelReloadFailed.",
+                     [("job_instance_model:cohort_model_reload_failures:increase15m"
+                       f"{{{SSEL}}}", "{{instance}} {{model}}")], "short"), 8)
+    g.add(timeseries("Inference latency by model", "Model time per Score call, p50 and p99.",
+                     [(quantile(0.5, "cohort_model_inference_seconds", "model", model, SSEL),
+                       "p50 {{model}}"),
+                      (quantile(0.99, "cohort_model_inference_seconds", "model", model, SSEL),
+                       "p99 {{model}}")], "s"), 8)
+    g.add(timeseries("Score quantiles by model", "Propensity scores: p10, p50, p90 (buckets "
+                     "of 0.05).",
+                     [(quantile(q, "cohort_model_score", "model", model, SSEL),
+                       f"p{int(q * 100)} {{{{model}}}}") for q in (0.1, 0.5, 0.9)],
+                     "percentunit", max_=1), 8)
+    g.add(timeseries("Mean score: last hour vs the day before", "Drift: alert "
+                     "CohortModelScoreDrift when they differ by more than 25% (with enough "
+                     "scores). The day-before line needs a day of history.",
+                     [(mean_score("1h"), "{{model}} last 1h"),
+                      (mean_score("1d", "1h"), "{{model}} 24 h before")],
+                     "percentunit", max_=1), 8)
+    g.add(heatmap("Score distribution: $model", "Scores per bucket of 0.05 over time.",
+                  f"sum by (le) (increase(cohort_model_score_bucket{{{SSEL}, {model}}}[{RI}]))",
+                  "model"), 8)
 
 
 def variables():
@@ -230,16 +364,24 @@ def variables():
         query_var("job", "Job", 'label_values(cohort_build_info{component="store"}, job)', False),
         query_var("instance", "Node",
                   'label_values(cohort_build_info{job="$job", component="store"}, instance)', True),
+        query_var("scorer_job", "Scorer job",
+                  'label_values(cohort_build_info{component="scorer"}, job)', False),
+        query_var("scorer_instance", "Scorer",
+                  'label_values(cohort_build_info{job="$scorer_job", component="scorer"}, '
+                  'instance)', True),
+        query_var("model", "Model", 'label_values(cohort_model_info{job="$scorer_job"}, model)',
+                  True),
     ]
 
 
 def dashboard():
     return {
-        "title": "Cohort store",
+        "title": "Cohort store and scorer",
         "uid": "cohort-store",
         "description": "RED per method and node, RocksDB, freshness, features served and "
-                       "ingest of the Cohort feature store. Generated by "
-                       "deploy/grafana/make_dashboard.py.",
+                       "ingest of the Cohort feature store; Score RED, store fetches per "
+                       "shard, model versions, reloads, latency and score distributions of "
+                       "the scorer. Generated by deploy/grafana/make_dashboard.py.",
         "tags": ["cohort"],
         "editable": True,
         "graphTooltip": 1,

@@ -5,8 +5,9 @@
   promconfig.py --targets 127.0.0.1:9101,127.0.0.1:9102 [--scrape_interval 5s]
 
 writes a prometheus.yml that scrapes the store nodes' metrics endpoints as job
-"cohort-store" (the job name deploy/prometheus/cohort-rules.yml expects) and loads the
-rules. With --cluster_dir the targets are the metrics addresses of the nodes that
+"cohort-store" and the scorers' as job "cohort-scorer" (the job names
+deploy/prometheus/cohort-rules.yml expects) and loads the rules. With --cluster_dir the
+targets are the metrics addresses of the nodes (and of the scorer, if one runs) that
 deploy/local/cohort-local started there. Then run, for example:
 
   prometheus --config.file=var/local/prometheus.yml \\
@@ -32,12 +33,15 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 RULES_FILE = os.path.join(HERE, "cohort-rules.yml")
 STORE_JOB = "cohort-store"
+SCORER_JOB = "cohort-scorer"
+SCORER_DIR = "scorer"  # <cluster_dir>/scorer: LocalCluster.start_scorer's files
 _PR_SET_PDEATHSIG = 1
 
 
 def render(targets, rule_files=(RULES_FILE,), scrape_interval="5s", evaluation_interval=None,
-           job=STORE_JOB):
-    """prometheus.yml text: one static job over `targets` (host:port) plus `rule_files`.
+           job=STORE_JOB, scorer_targets=()):
+    """prometheus.yml text: a static job `job` over `targets` (host:port), a job
+    SCORER_JOB over `scorer_targets` if there are any, plus `rule_files`.
 
     YAML is written with JSON-quoted scalars, so any path or address is safe.
     """
@@ -50,13 +54,16 @@ def render(targets, rule_files=(RULES_FILE,), scrape_interval="5s", evaluation_i
         "rule_files:",
     ]
     lines += [f"  - {q(os.path.abspath(f))}" for f in rule_files] or ["  []"]
-    lines += [
-        "scrape_configs:",
-        f"  - job_name: {q(job)}",
-        "    static_configs:",
-        "      - targets:",
-    ]
-    lines += [f"          - {q(t)}" for t in targets]
+    lines.append("scrape_configs:")
+    for name, job_targets in ((job, targets), (SCORER_JOB, scorer_targets)):
+        if name == SCORER_JOB and not job_targets:
+            continue
+        lines += [
+            f"  - job_name: {q(name)}",
+            "    static_configs:",
+            "      - targets:",
+        ]
+        lines += [f"          - {q(t)}" for t in job_targets]
     return "\n".join(lines) + "\n"
 
 
@@ -68,6 +75,8 @@ def cluster_targets(cluster_dir):
     """
     targets = []
     for name in sorted(os.listdir(cluster_dir)):
+        if name == SCORER_DIR:
+            continue
         path = os.path.join(cluster_dir, name, "metrics_port")
         if os.path.isfile(path):
             with open(path) as f:
@@ -76,6 +85,16 @@ def cluster_targets(cluster_dir):
         raise FileNotFoundError(f"no <node>/metrics_port file under {cluster_dir}: is a "
                                 "cluster running there (deploy/local/cohort-local up)?")
     return targets
+
+
+def cluster_scorer_targets(cluster_dir):
+    """Metrics address of the local cluster's scorer (<cluster_dir>/scorer/metrics_port),
+    as a list: empty if no scorer was started there."""
+    path = os.path.join(cluster_dir, SCORER_DIR, "metrics_port")
+    if not os.path.isfile(path):
+        return []
+    with open(path) as f:
+        return [f.read().strip()]
 
 
 def free_port():
@@ -180,16 +199,22 @@ def main():
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--cluster_dir", help="a local cluster directory (cohort-local --dir)")
     source.add_argument("--targets", help="comma-separated host:port metrics addresses")
+    parser.add_argument("--scorer_targets", default="",
+                        help="comma-separated host:port metrics addresses of scorers "
+                        "(with --cluster_dir: the cluster's scorer, if one runs)")
     parser.add_argument("--out", help="output file (default: <cluster_dir>/prometheus.yml, "
                         "or stdout with --targets)")
     parser.add_argument("--scrape_interval", default="5s")
     parser.add_argument("--rules", default=RULES_FILE, help="rules file to load")
     args = parser.parse_args()
+    scorers = [t for t in args.scorer_targets.split(",") if t]
     if args.cluster_dir:
         targets = cluster_targets(args.cluster_dir)
+        scorers = scorers or cluster_scorer_targets(args.cluster_dir)
     else:
         targets = [t for t in args.targets.split(",") if t]
-    text = render(targets, [args.rules], scrape_interval=args.scrape_interval)
+    text = render(targets, [args.rules], scrape_interval=args.scrape_interval,
+                  scorer_targets=scorers)
     out = args.out or (os.path.join(args.cluster_dir, "prometheus.yml") if args.cluster_dir
                        else None)
     if out is None:
@@ -197,7 +222,8 @@ def main():
         return
     with open(out, "w") as f:
         f.write(text)
-    print(f"wrote {out} ({len(targets)} targets)", file=sys.stderr)
+    print(f"wrote {out} ({len(targets)} store targets, {len(scorers)} scorer targets)",
+          file=sys.stderr)
 
 
 if __name__ == "__main__":
