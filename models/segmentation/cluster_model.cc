@@ -18,7 +18,9 @@ namespace cohort::models::segmentation {
 namespace {
 
 constexpr absl::string_view kKind = "KMCL";
-constexpr uint32_t kVersion = 1;
+// Version 2 adds per-feature transforms; a model without any non-identity transform is still
+// written as version 1, so older scorers keep reading it.
+constexpr uint32_t kVersion = 2;
 constexpr double kMinScale = 1e-12;  // below this a feature counts as constant
 
 absl::Status CheckOptions(const ClusterOptions& o) {
@@ -33,6 +35,11 @@ absl::Status CheckOptions(const ClusterOptions& o) {
         "silhouette_sample >= 2 and min_abs_z >= 0");
   }
   return absl::OkStatus();
+}
+
+double Transform(FeatureTransform t, double x) {
+  if (t == FeatureTransform::kLog1p) return x < 0 ? -std::log1p(-x) : std::log1p(x);
+  return x;
 }
 
 Eigen::MatrixXd Rows(const Eigen::MatrixXd& z, const std::vector<size_t>& rows) {
@@ -63,15 +70,43 @@ absl::StatusOr<ClusterModel> ClusterModel::Fit(const Eigen::Ref<const Eigen::Mat
     return absl::InvalidArgumentError(
         absl::StrCat("got ", feature_names.size(), " feature names for ", d, " features"));
   }
-  if (!features.allFinite()) {
-    return absl::InvalidArgumentError("cluster training features hold a NaN or infinite value");
+  if (features.array().isInf().any()) {
+    return absl::InvalidArgumentError("cluster training features hold an infinite value");
+  }
+  if (!options.transforms.empty() && static_cast<Eigen::Index>(options.transforms.size()) != d) {
+    return absl::InvalidArgumentError(absl::StrCat("got ", options.transforms.size(),
+                                                   " feature transforms for ", d, " features"));
   }
   ClusterModel model;
   model.feature_names_ = std::move(feature_names);
+  model.transforms_ = options.transforms;
+  model.transforms_.resize(static_cast<size_t>(d), FeatureTransform::kIdentity);
+  Eigen::MatrixXd transformed = features;
+  for (Eigen::Index j = 0; j < d; ++j) {
+    const FeatureTransform t = model.transforms_[static_cast<size_t>(j)];
+    if (t == FeatureTransform::kIdentity) continue;
+    for (Eigen::Index i = 0; i < n; ++i) transformed(i, j) = Transform(t, transformed(i, j));
+  }
+  // A missing (NaN) value is imputed with the mean of its transformed column, i.e. z = 0,
+  // exactly as Assign does at serving time.
+  for (Eigen::Index j = 0; j < d; ++j) {
+    double sum = 0.0;
+    Eigen::Index count = 0;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      if (!std::isnan(transformed(i, j))) {
+        sum += transformed(i, j);
+        ++count;
+      }
+    }
+    const double mean = count > 0 ? sum / static_cast<double>(count) : 0.0;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      if (std::isnan(transformed(i, j))) transformed(i, j) = mean;
+    }
+  }
   model.top_features_ = options.top_features;
   model.min_abs_z_ = options.min_abs_z;
-  model.means_ = features.colwise().mean().transpose();
-  const Eigen::MatrixXd centered = features.rowwise() - model.means_.transpose();
+  model.means_ = transformed.colwise().mean().transpose();
+  const Eigen::MatrixXd centered = transformed.rowwise() - model.means_.transpose();
   model.stds_ =
       (centered.array().square().colwise().sum() / static_cast<double>(n)).sqrt().transpose();
   for (Eigen::Index j = 0; j < d; ++j) {
@@ -156,7 +191,9 @@ absl::StatusOr<ClusterAssignment> ClusterModel::Assign(absl::Span<const double> 
       return absl::InvalidArgumentError(
           absl::StrCat("feature ", feature_names_[j], " is infinite"));
     }
-    z[jj] = std::isnan(features[j]) ? 0.0 : (features[j] - means_[jj]) / stds_[jj];
+    z[jj] = std::isnan(features[j])
+                ? 0.0
+                : (Transform(transforms_[j], features[j]) - means_[jj]) / stds_[jj];
   }
   double d2 = 0.0;
   const int32_t cluster = NearestCentroid(centroids_, z, &d2);
@@ -182,7 +219,13 @@ std::string ClusterModel::Serialize() const {
   }
   p.set_top_features(static_cast<uint32_t>(top_features_));
   p.set_min_abs_z(min_abs_z_);
-  return envelope::Wrap(kKind, kVersion, p.SerializeAsString());
+  bool transformed = false;
+  for (FeatureTransform t : transforms_)
+    transformed = transformed || t != FeatureTransform::kIdentity;
+  if (transformed) {
+    for (FeatureTransform t : transforms_) p.add_transforms(static_cast<uint32_t>(t));
+  }
+  return envelope::Wrap(kKind, transformed ? kVersion : 1, p.SerializeAsString());
 }
 
 absl::StatusOr<ClusterModel> ClusterModel::Deserialize(absl::string_view bytes) {
@@ -196,7 +239,7 @@ absl::StatusOr<ClusterModel> ClusterModel::Deserialize(absl::string_view bytes) 
   const auto k = static_cast<int64_t>(p.k());
   if (d < 1 || p.means_size() != d || p.stds_size() != d || k < 1 || k > (1 << 20) ||
       p.centroids_size() != k * d || p.cluster_sizes_size() != k || p.top_features() < 1 ||
-      p.top_features() > (1u << 20)) {
+      p.top_features() > (1u << 20) || (p.transforms_size() != 0 && p.transforms_size() != d)) {
     return absl::DataLossError(
         "cluster model payload is inconsistent (feature, mean, scale, centroid or size counts "
         "disagree)");
@@ -221,6 +264,15 @@ absl::StatusOr<ClusterModel> ClusterModel::Deserialize(absl::string_view bytes) 
   }
   model.top_features_ = static_cast<int32_t>(p.top_features());
   model.min_abs_z_ = p.min_abs_z();
+  model.transforms_.assign(static_cast<size_t>(d), FeatureTransform::kIdentity);
+  for (int j = 0; j < p.transforms_size(); ++j) {
+    if (p.transforms(j) > static_cast<uint32_t>(FeatureTransform::kLog1p)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cluster model uses feature transform ", p.transforms(j),
+                       ", unknown to this build: upgrade the scorer"));
+    }
+    model.transforms_[static_cast<size_t>(j)] = static_cast<FeatureTransform>(p.transforms(j));
+  }
   model.Describe();
   return model;
 }

@@ -2,6 +2,8 @@
 // cluster described by its most distinguishing features.
 //
 // Fit:
+//  0. Transform every feature as ClusterOptions::transforms says (log1p tames the heavy tails
+//     of counts and money: a customer with 10x the purchases is not 10x as far away).
 //  1. Standardize every feature with the population mean and standard deviation (divisor
 //     n); a constant feature gets scale 1, so it is always 0 after standardization.
 //  2. For each k in [min_k, max_k] run k-means (kmeans.h) with `restarts` seeded restarts
@@ -11,7 +13,8 @@
 //     features with the largest |z| (at least `min_abs_z`), e.g. "high purchases_90d, low
 //     recency_days"; a cluster with no such feature is "close to average on every feature".
 //
-// Serving: Assign(features) standardizes with the stored mean/std (a NaN feature is imputed
+// Serving: Assign(features) applies the stored transforms, standardizes with the stored
+// mean/std (a NaN feature is imputed
 // with the mean, i.e. z = 0) and returns the nearest centroid and the Euclidean distance to
 // it in standardized units.
 #pragma once
@@ -28,7 +31,16 @@
 
 namespace cohort::models::segmentation {
 
+// How a raw feature value is transformed before standardization. Stored in the model, so
+// serving (Assign) transforms exactly as training did.
+enum class FeatureTransform : uint32_t {
+  kIdentity = 0,
+  kLog1p = 1,  // sign(x) * log(1 + |x|): counts, money and day counts
+};
+
 struct ClusterOptions {
+  // Per-feature transform, in feature order; empty means identity for every feature.
+  std::vector<FeatureTransform> transforms = {};
   int32_t min_k = 2;                // smallest k tried (>= 2: silhouette needs two clusters)
   int32_t max_k = 8;                // largest k tried; capped at (fit points - 1)
   int32_t restarts = 5;             // k-means++ restarts per k
@@ -70,10 +82,11 @@ struct ClusterAssignment {
 // A fitted cluster model. Immutable after Fit/Deserialize: every const method is thread-safe.
 class ClusterModel {
  public:
-  // Fits on the rows of `features` (n customers x d features). `feature_names` must hold d
+  // Fits on the rows of `features` (n customers x d raw features). `feature_names` must hold d
   // names (or be empty: names become "f0", "f1", ...). Errors: InvalidArgument on bad
-  // options, a size mismatch, non-finite values or fewer than 3 rows; FailedPrecondition
-  // when the data has fewer than min_k distinct rows.
+  // options (transforms not empty and not d long), a size mismatch, infinite values or
+  // fewer than 3 rows; a NaN is imputed with its transformed column's mean (as Assign does);
+  // FailedPrecondition when the data has fewer than min_k distinct rows.
   static absl::StatusOr<ClusterModel> Fit(const Eigen::Ref<const Eigen::MatrixXd>& features,
                                           std::vector<std::string> feature_names,
                                           const ClusterOptions& options = {});
@@ -86,7 +99,8 @@ class ClusterModel {
   int32_t k() const { return static_cast<int32_t>(centroids_.rows()); }
   size_t num_features() const { return feature_names_.size(); }
   const std::vector<std::string>& feature_names() const { return feature_names_; }
-  const Eigen::VectorXd& means() const { return means_; }
+  const std::vector<FeatureTransform>& transforms() const { return transforms_; }  // d entries
+  const Eigen::VectorXd& means() const { return means_; }  // of the transformed features
   const Eigen::VectorXd& stds() const { return stds_; }
   const Eigen::MatrixXd& centroids() const { return centroids_; }  // k x d, standardized
   const std::vector<uint64_t>& cluster_sizes() const { return sizes_; }
@@ -105,6 +119,7 @@ class ClusterModel {
   void Describe();
 
   std::vector<std::string> feature_names_;
+  std::vector<FeatureTransform> transforms_;
   Eigen::VectorXd means_;
   Eigen::VectorXd stds_;
   Eigen::MatrixXd centroids_;

@@ -316,6 +316,72 @@ TEST(ClusterModelTest, SerializationRoundTripAndCorruption) {
   EXPECT_EQ(ClusterModel::Deserialize("").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// Two groups that differ by a factor (10x the purchases), each spread multiplicatively, and a
+// handful of extreme spenders: raw standardization splits off the extremes, log1p finds the
+// two groups. The transform is stored, so Assign on raw values agrees after a round trip.
+TEST(ClusterModelTest, Log1pTransformFindsMultiplicativeGroups) {
+  std::mt19937_64 rng(5);
+  std::lognormal_distribution<double> spread(0.0, 0.35);
+  std::vector<int32_t> truth;
+  Eigen::MatrixXd x(400, 2);
+  for (Eigen::Index i = 0; i < 400; ++i) {
+    const int32_t group = i < 200 ? 0 : 1;
+    const double scale = group == 0 ? 3.0 : 30.0;
+    x(i, 0) = scale * spread(rng);         // purchases
+    x(i, 1) = 20.0 * scale * spread(rng);  // spend
+    if (i % 100 == 99) x(i, 1) *= 40.0;    // a few extreme spenders
+    truth.push_back(group);
+  }
+  const std::vector<FeatureTransform> log1p(2, FeatureTransform::kLog1p);
+  absl::StatusOr<ClusterModel> model = ClusterModel::Fit(
+      x, {"purchases", "spend"}, {.transforms = log1p, .min_k = 2, .max_k = 4, .seed = 3});
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_EQ(model->k(), 2);
+  EXPECT_EQ(model->transforms(), log1p);
+  absl::StatusOr<ClusterModel> loaded = ClusterModel::Deserialize(model->Serialize());
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->transforms(), log1p);
+  std::vector<int32_t> assigned;
+  for (Eigen::Index i = 0; i < x.rows(); ++i) {
+    const std::vector<double> row = {x(i, 0), x(i, 1)};
+    absl::StatusOr<ClusterAssignment> a = model->Assign(row);
+    ASSERT_TRUE(a.ok()) << a.status();
+    EXPECT_EQ(loaded->Assign(row)->cluster, a->cluster);
+    EXPECT_EQ(loaded->Assign(row)->distance, a->distance);
+    assigned.push_back(a->cluster);
+  }
+  EXPECT_GT(*metrics::AdjustedRandIndex(truth, assigned), 0.9);
+  // The means are of the transformed features.
+  EXPECT_NEAR(model->means()[0], x.col(0).array().log1p().mean(), 1e-9);
+
+  absl::StatusOr<ClusterModel> raw =
+      ClusterModel::Fit(x, {"purchases", "spend"}, {.min_k = 2, .max_k = 4, .seed = 3});
+  ASSERT_TRUE(raw.ok());
+  std::vector<int32_t> raw_assigned;
+  for (Eigen::Index i = 0; i < x.rows(); ++i) {
+    raw_assigned.push_back(raw->Assign(std::vector<double>{x(i, 0), x(i, 1)})->cluster);
+  }
+  EXPECT_LT(*metrics::AdjustedRandIndex(truth, raw_assigned),
+            *metrics::AdjustedRandIndex(truth, assigned));
+}
+
+TEST(ClusterModelTest, TransformsAreCheckedAndMissingValuesImputed) {
+  std::vector<int32_t> truth;
+  Eigen::MatrixXd x = Behaviours(truth);
+  EXPECT_EQ(ClusterModel::Fit(x, {}, {.transforms = {FeatureTransform::kLog1p}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // A NaN at training is imputed with its (transformed) column mean, as Assign does.
+  x(0, 0) = NAN;
+  absl::StatusOr<ClusterModel> model = ClusterModel::Fit(
+      x, {},
+      {.transforms = std::vector<FeatureTransform>(3, FeatureTransform::kLog1p), .max_k = 4});
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_TRUE(model->means().allFinite());
+  x(0, 0) = INFINITY;
+  EXPECT_EQ(ClusterModel::Fit(x, {}, {.max_k = 4}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(ClusterModelTest, RefusesBadOptionsAndData) {
   std::vector<int32_t> truth;
   const Eigen::MatrixXd x = Behaviours(truth);

@@ -58,7 +58,10 @@ TEST_F(TrainQualityTest, PropensityRanksAndIsCalibrated) {
 }
 
 TEST_F(TrainQualityTest, ClustersRecoverArchetypes) {
-  EXPECT_GT(ReportNumber(*report_, "segmentation.ari_vs_archetypes"), 0.15);
+  // log1p-transformed volume/browsing/order value/lapse + tenure give 0.36 here (raw
+  // standardized volumes gave 0.23; nearest true-archetype centroid in this feature space
+  // reaches only about 0.5, docs/training.md).
+  EXPECT_GT(ReportNumber(*report_, "segmentation.ari_vs_archetypes"), 0.3);
   EXPECT_GT(ReportNumber(*report_, "segmentation.silhouette"), 0.2);
   EXPECT_GE(ReportNumber(*report_, "segmentation.k"), 4);
 }

@@ -40,6 +40,10 @@ ABSL_FLAG(int32_t, cluster_max_k, 8, "largest number of behavioural clusters tri
 ABSL_FLAG(std::vector<std::string>, cluster_features, {},
           "comma-separated registry features for the behavioural clusters (default: "
           "docs/training.md)");
+ABSL_FLAG(int32_t, als_factors, 8, "implicit ALS latent dimensions (large catalogues)");
+ABSL_FLAG(double, als_regularization, 10, "implicit ALS L2 weight");
+ABSL_FLAG(double, als_alpha, 3, "implicit ALS confidence slope: c = 1 + alpha * weight");
+ABSL_FLAG(int32_t, als_iterations, 15, "implicit ALS alternations");
 ABSL_FLAG(bool, progress, true, "print phases with counts and elapsed time on stderr");
 
 namespace {
@@ -70,6 +74,10 @@ int Run() {
   o.cluster_features = absl::GetFlag(FLAGS_cluster_features);
   o.cluster_min_k = absl::GetFlag(FLAGS_cluster_min_k);
   o.cluster_max_k = absl::GetFlag(FLAGS_cluster_max_k);
+  o.als_factors = absl::GetFlag(FLAGS_als_factors);
+  o.als_regularization = absl::GetFlag(FLAGS_als_regularization);
+  o.als_alpha = absl::GetFlag(FLAGS_als_alpha);
+  o.als_iterations = absl::GetFlag(FLAGS_als_iterations);
   const std::string cutoff = absl::GetFlag(FLAGS_cutoff);
   if (!cutoff.empty()) {
     absl::StatusOr<absl::Time> t = cohort::ParseEventTime(cutoff);

@@ -148,6 +148,10 @@ absl::Status RunRecommend(const TrainOptions& options, const Dataset& data,
   configs[0].algorithm = rec::RecommenderConfig::Algorithm::kItemKnn;
   configs[1].algorithm = rec::RecommenderConfig::Algorithm::kAuto;  // EASE, or ALS if large
   configs[1].als.seed = options.seed;
+  configs[1].als.factors = options.als_factors;
+  configs[1].als.regularization = options.als_regularization;
+  configs[1].als.alpha = options.als_alpha;
+  configs[1].als.iterations = options.als_iterations;
   std::unique_ptr<rec::Recommender> best;
   double best_ndcg = -1;
   std::string best_name;

@@ -1,12 +1,14 @@
 // Segmentation stage: RFM quintiles and behavioural k-means clusters on features as of the
 // cutoff; silhouette, sizes and (with a truth file) the adjusted Rand index vs archetypes.
 #include <cmath>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "Eigen/Core"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
 #include "models/artifacts/artifact_store.h"
@@ -65,14 +67,21 @@ absl::StatusOr<SegmentationOutput> RunSegmentation(const TrainOptions& options, 
                                                    const FeatureTable& features,
                                                    const Progress& progress,
                                                    google::protobuf::Struct& report) {
-  const std::vector<std::string>& names = ClusterFeatures(options);
+  COHORT_ASSIGN_OR_RETURN(const std::vector<ClusterFeature> specs, ParseClusterFeatures(options));
+  std::vector<std::string> names;
+  std::vector<seg::FeatureTransform> transforms;
+  for (const ClusterFeature& f : specs) {
+    names.push_back(f.name);
+    transforms.push_back(f.transform);
+  }
   const size_t n = features.rows.size();
   const size_t d = names.size();
   if (n < 10) {
     return absl::FailedPreconditionError(
         absl::StrCat("only ", n, " customers known at the cutoff: too few to segment"));
   }
-  // Cluster matrix; a missing value is imputed with the column mean, as Assign does.
+  // Cluster matrix of raw values; the model transforms them and imputes a missing (NaN)
+  // value with its transformed column mean, as Assign does at serving time.
   std::vector<size_t> cols;
   for (const std::string& name : names) {
     COHORT_ASSIGN_OR_RETURN(size_t c, Column(features, name));
@@ -80,23 +89,15 @@ absl::StatusOr<SegmentationOutput> RunSegmentation(const TrainOptions& options, 
   }
   Eigen::MatrixXd x(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(d));
   for (size_t j = 0; j < d; ++j) {
-    double sum = 0;
-    size_t count = 0;
     for (size_t i = 0; i < n; ++i) {
       const double v = features.rows[i][cols[j]];
-      if (std::isfinite(v)) {
-        sum += v;
-        ++count;
-      }
-    }
-    const double mean = count > 0 ? sum / static_cast<double>(count) : 0.0;
-    for (size_t i = 0; i < n; ++i) {
-      const double v = features.rows[i][cols[j]];
-      x(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = std::isfinite(v) ? v : mean;
+      x(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
+          std::isfinite(v) ? v : std::numeric_limits<double>::quiet_NaN();
     }
   }
   seg::ClusterOptions cluster_options;
   cluster_options.seed = options.seed;
+  cluster_options.transforms = transforms;
   cluster_options.min_k = options.cluster_min_k;
   cluster_options.max_k = options.cluster_max_k;
   progress.Phase("segmentation", absl::StrCat("k-means on ", n, " customers x ", d, " features"));
@@ -161,6 +162,10 @@ absl::StatusOr<SegmentationOutput> RunSegmentation(const TrainOptions& options, 
 
   models::artifacts::ModelManifest manifest = BaseManifest("segmentation", "segmentation", data);
   for (const std::string& name : names) manifest.add_features(name);
+  (*manifest.mutable_params())["cluster_transforms"] =
+      absl::StrJoin(specs, ",", [](std::string* out, const ClusterFeature& f) {
+        absl::StrAppend(out, f.transform == seg::FeatureTransform::kLog1p ? "log1p" : "identity");
+      });
   (*manifest.mutable_params())["rfm_recency"] = std::string(kRfmRecency);
   (*manifest.mutable_params())["rfm_frequency"] = std::string(kRfmFrequency);
   (*manifest.mutable_params())["rfm_monetary"] = std::string(kRfmMonetary);

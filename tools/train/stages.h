@@ -43,9 +43,20 @@ models::artifacts::ModelManifest BaseManifest(const std::string& model, const st
 
 // Features the propensity models and the cluster model consume (registry names, in order).
 const std::vector<std::string>& PropensityFeatures();
+// Cluster feature specs: a registry name, optionally prefixed "log1p:" (the cluster model
+// then stores and applies sign(x) log(1 + |x|) before standardizing).
 const std::vector<std::string>& DefaultClusterFeatures();
 // options.cluster_features, or the default set.
 const std::vector<std::string>& ClusterFeatures(const TrainOptions& options);
+// One parsed spec of ClusterFeatures.
+struct ClusterFeature {
+  std::string name;  // registry feature name
+  models::segmentation::FeatureTransform transform =
+      models::segmentation::FeatureTransform::kIdentity;
+};
+// Parses ClusterFeatures(options). Errors: InvalidArgument for an unknown "<transform>:"
+// prefix or an empty name.
+absl::StatusOr<std::vector<ClusterFeature>> ParseClusterFeatures(const TrainOptions& options);
 inline constexpr absl::string_view kRfmRecency = "recency_days";
 inline constexpr absl::string_view kRfmFrequency = "purchases_365d";
 inline constexpr absl::string_view kRfmMonetary = "spend_365d";

@@ -80,10 +80,37 @@ const std::vector<std::string>& PropensityFeatures() {
 }
 
 const std::vector<std::string>& DefaultClusterFeatures() {
-  static const std::vector<std::string>* const kNames = new std::vector<std::string>{
-      "purchases_365d",        "views_365d", "spend_365d", "days_since_last_seen",
-      "cart_abandon_rate_90d", "tenure_days"};
+  // docs/training.md explains the choice: volume, browsing, order value and lapse are
+  // heavy-tailed (log1p), tenure is not; these five recover datagen's archetypes best.
+  static const std::vector<std::string>* const kNames =
+      new std::vector<std::string>{"log1p:purchases_365d", "log1p:views_365d", "log1p:aov_365d",
+                                   "log1p:days_since_last_seen", "tenure_days"};
   return *kNames;
+}
+
+absl::StatusOr<std::vector<ClusterFeature>> ParseClusterFeatures(const TrainOptions& options) {
+  std::vector<ClusterFeature> out;
+  for (const std::string& spec : ClusterFeatures(options)) {
+    ClusterFeature f;
+    const size_t colon = spec.find(':');
+    f.name = colon == std::string::npos ? spec : spec.substr(colon + 1);
+    if (colon != std::string::npos) {
+      const std::string prefix = spec.substr(0, colon);
+      if (prefix == "log1p") {
+        f.transform = models::segmentation::FeatureTransform::kLog1p;
+      } else if (prefix != "identity") {
+        return absl::InvalidArgumentError(
+            absl::StrCat("cluster feature \"", spec, "\": unknown transform \"", prefix,
+                         "\" (use log1p:<feature>, identity:<feature> or <feature>)"));
+      }
+    }
+    if (f.name.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cluster feature \"", spec, "\" names no feature"));
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
 }
 
 const std::vector<std::string>& ClusterFeatures(const TrainOptions& options) {
@@ -106,7 +133,9 @@ absl::StatusOr<TrainResult> RunTraining(const TrainOptions& options) {
                               ", eval end ", FormatRfc3339(data.eval_end)));
 
   std::set<std::string> wanted(PropensityFeatures().begin(), PropensityFeatures().end());
-  wanted.insert(ClusterFeatures(options).begin(), ClusterFeatures(options).end());
+  COHORT_ASSIGN_OR_RETURN(const std::vector<ClusterFeature> cluster_features,
+                          ParseClusterFeatures(options));
+  for (const ClusterFeature& f : cluster_features) wanted.insert(f.name);
   wanted.insert(std::string(kRfmRecency));
   wanted.insert(std::string(kRfmFrequency));
   wanted.insert(std::string(kRfmMonetary));

@@ -32,7 +32,13 @@ struct TrainOptions {
   std::vector<std::string> cluster_features;
   int32_t cluster_min_k = 4;  // k-means tries k in [cluster_min_k, cluster_max_k] and keeps
   int32_t cluster_max_k = 8;  //   the best silhouette
-  bool progress = true;       // phase lines on stderr
+  // Implicit ALS, trained instead of EASE when the catalogue is above EASE's item limit
+  // (models/recommend/als.h, docs/training.md).
+  int32_t als_factors = 8;
+  double als_regularization = 10;
+  double als_alpha = 3;
+  int32_t als_iterations = 15;
+  bool progress = true;  // phase lines on stderr
 };
 
 // What a run produced. `report` is the full report (also written as report.json).
