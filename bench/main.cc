@@ -3,8 +3,11 @@
 //   cohort-bench --target=cohort --shard_map=map.json --batch=10 --concurrency=8
 //   cohort-bench --target=redis --redis=127.0.0.1:6379 --batch=10 --concurrency=8
 //   cohort-bench --target=inproc --shard_map=map.json --checkpoints=DIR --batch=10
+//   cohort-bench --target=scorer --scorer=127.0.0.1:7200 --batch=1 --concurrency=8
 //   cohort-bench --load_redis --shard_map=map.json --redis=127.0.0.1:6379
 //   cohort-bench --make_checkpoints=DIR --shard_map=map.json
+//   cohort-bench --compact_checkpoints=DIR --shard_map=map.json --registry=FILE
+//   cohort-bench --print_event_bytes
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -22,14 +25,18 @@
 #include "bench/keygen.h"
 #include "bench/redis_workload.h"
 #include "bench/report.h"
+#include "bench/score_workload.h"
+#include "bench/store_size.h"
 #include "bench/workloads.h"
 #include "common/status_macros.h"
 #include "services/common/grpc_status.h"
 #include "services/common/shard_router.h"
 
-ABSL_FLAG(std::string, target, "cohort", "cohort (gRPC via ShardRouter) | redis | inproc");
-ABSL_FLAG(std::string, workload, "get_features",
-          "get_features | ingest | ingest_stream (the last two: cohort only)");
+ABSL_FLAG(std::string, target, "cohort",
+          "cohort (gRPC via ShardRouter) | redis | inproc | scorer (Score via --scorer)");
+ABSL_FLAG(std::string, workload, "",
+          "get_features | ingest | ingest_stream (the last two: cohort only) | score (scorer "
+          "only); default: score for --target=scorer, else get_features");
 ABSL_FLAG(std::string, mode, "closed", "closed (concurrency N) | open (fixed --rate)");
 ABSL_FLAG(int32_t, concurrency, 4, "Worker threads (requests in flight at most).");
 ABSL_FLAG(double, rate, 1000, "Open loop: requests per second over all workers.");
@@ -43,6 +50,13 @@ ABSL_FLAG(int32_t, batch, 1, "Customers per read request / events per ingest req
 ABSL_FLAG(uint64_t, seed, 1, "Seed of the key generators.");
 ABSL_FLAG(std::string, shard_map, "", "Shard-map JSON of the cluster (cohort, inproc).");
 ABSL_FLAG(std::string, redis, "127.0.0.1:6379", "Redis host:port (redis).");
+ABSL_FLAG(std::string, scorer, "", "cohort-scorer host:port (scorer).");
+ABSL_FLAG(std::vector<std::string>, score_models, {},
+          "scorer: model names to ask for (default: every loaded model, and all three "
+          "families segmentation, propensity and recommend must be served).");
+ABSL_FLAG(int32_t, score_k, 10, "scorer: recommendations per customer (1..100).");
+ABSL_FLAG(absl::Duration, score_wait, absl::Seconds(60),
+          "scorer: how long to wait for the scorer to serve models.");
 ABSL_FLAG(std::string, checkpoints, "", "inproc: directory holding one checkpoint per node id.");
 ABSL_FLAG(std::string, registry, "", "inproc: feature registry (default: beside cohort-store).");
 ABSL_FLAG(std::string, label, "", "Free text copied into the JSON.");
@@ -50,6 +64,11 @@ ABSL_FLAG(std::string, json_out, "", "Append the run's JSON line to this file.")
 ABSL_FLAG(bool, load_redis, false, "Copy every feature vector of the cluster into --redis.");
 ABSL_FLAG(std::string, make_checkpoints, "",
           "Checkpoint every node into <dir>/<node id> (dir must be absolute) and exit.");
+ABSL_FLAG(std::string, compact_checkpoints, "",
+          "Open <dir>/<node id> of every node in-process (as --make_checkpoints wrote them), "
+          "compact them fully, print their on-disk bytes (JSON) and exit.");
+ABSL_FLAG(bool, print_event_bytes, false,
+          "Print the mean serialized size of the ingest workloads' events (JSON) and exit.");
 
 namespace cohort::bench {
 namespace {
@@ -97,6 +116,18 @@ absl::Status Run() {
   if (!absl::GetFlag(FLAGS_make_checkpoints).empty()) {
     return MakeCheckpoints(absl::GetFlag(FLAGS_make_checkpoints));
   }
+  if (!absl::GetFlag(FLAGS_compact_checkpoints).empty()) {
+    COHORT_ASSIGN_OR_RETURN(
+        StoreSize size,
+        CompactCheckpoints(absl::GetFlag(FLAGS_shard_map), absl::GetFlag(FLAGS_compact_checkpoints),
+                           absl::GetFlag(FLAGS_registry)));
+    std::printf("%s\n", StoreSizeJson(size).c_str());
+    return absl::OkStatus();
+  }
+  if (absl::GetFlag(FLAGS_print_event_bytes)) {
+    std::printf("{\"event_bytes\":%.1f}\n", MeanEventBytes(1000));
+    return absl::OkStatus();
+  }
   if (absl::GetFlag(FLAGS_load_redis)) {
     COHORT_ASSIGN_OR_RETURN(std::unique_ptr<ShardRouter> router, Router());
     double bytes = 0;
@@ -111,6 +142,7 @@ absl::Status Run() {
   run.label = absl::GetFlag(FLAGS_label);
   run.workload = absl::GetFlag(FLAGS_workload);
   run.target = absl::GetFlag(FLAGS_target);
+  if (run.workload.empty()) run.workload = run.target == "scorer" ? "score" : "get_features";
   run.mode = absl::GetFlag(FLAGS_mode);
   run.concurrency = absl::GetFlag(FLAGS_concurrency);
   run.batch = absl::GetFlag(FLAGS_batch);
@@ -154,6 +186,7 @@ absl::Status Run() {
 
   std::unique_ptr<ShardRouter> router;
   std::unique_ptr<InprocStores> stores;
+  std::shared_ptr<v1::Scoring::Stub> scorer;
   OpFactory factory;
   if (run.target == "cohort") {
     COHORT_ASSIGN_OR_RETURN(router, Router());
@@ -183,13 +216,34 @@ absl::Status Run() {
     COHORT_ASSIGN_OR_RETURN(size_t found, stores->GetFeatures(sample));
     run.found_fraction = static_cast<double>(found) / static_cast<double>(sample.size());
     factory = InprocGetFeatures(stores.get(), shape);
+  } else if (run.target == "scorer") {
+    if (absl::GetFlag(FLAGS_scorer).empty()) {
+      return absl::InvalidArgumentError("--target=scorer needs --scorer=HOST:PORT");
+    }
+    scorer = ScorerStub(absl::GetFlag(FLAGS_scorer));
+    COHORT_ASSIGN_OR_RETURN(v1::ListModelsResponse loaded,
+                            WaitForModels(*scorer, absl::GetFlag(FLAGS_score_wait)));
+    const std::vector<std::string> wanted = absl::GetFlag(FLAGS_score_models);
+    COHORT_ASSIGN_OR_RETURN(ScoreModels models,
+                            ChooseScoreModels(loaded, wanted, absl::GetFlag(FLAGS_score_k),
+                                              /*require_all_families=*/
+                                              wanted.empty()));
+    size_t found = 0;
+    COHORT_RETURN_IF_ERROR(ScoreOnce(*scorer, models, sample, &found));
+    run.found_fraction = static_cast<double>(found) / static_cast<double>(sample.size());
+    run.models = models.Describe();
+    factory = GrpcScore(scorer, std::move(models), shape);
   } else {
-    return absl::InvalidArgumentError("--target must be cohort, redis or inproc");
+    return absl::InvalidArgumentError("--target must be cohort, redis, inproc or scorer");
   }
   const bool ingest = run.workload == "ingest" || run.workload == "ingest_stream";
-  if (run.workload != "get_features" && !(ingest && run.target == "cohort")) {
+  const bool valid = run.target == "scorer"
+                         ? run.workload == "score"
+                         : run.workload == "get_features" || (ingest && run.target == "cohort");
+  if (!valid) {
     return absl::InvalidArgumentError(
-        "--workload must be get_features, or ingest / ingest_stream with --target=cohort");
+        "--workload must be get_features, ingest / ingest_stream with --target=cohort, or "
+        "score with --target=scorer");
   }
 
   COHORT_ASSIGN_OR_RETURN(RunResult result, RunLoad(driver, factory));

@@ -72,7 +72,7 @@ OpFactory RedisGetFeatures(std::string address, RequestShape shape) {
   return [address, shape](int index) -> absl::StatusOr<Op> {
     COHORT_ASSIGN_OR_RETURN(Context connection, Connect(address));
     auto c = std::shared_ptr<redisContext>(connection.release(), ContextFree());
-    return Op([c, shape, rng = Rng(shape.seed * 1000003 + static_cast<uint64_t>(index)),
+    return Op([c, shape, rng = WorkerRng(shape, index),
                ids = std::vector<std::string>(shape.batch)]() mutable -> absl::Status {
       DrawIds(shape, rng, ids);
       for (const std::string& id : ids) {

@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# One command for the benchmark (docs/benchmarks.md): builds, starts a local cluster of
-# store shards and a loopback Redis, loads the same dataset into both (and checkpoints the
-# stores for the in-process RocksDB baseline), runs every workload, runs db_bench
-# fillrandom, and writes a results table.
+# One command for the benchmark (docs/benchmarks.md): builds, starts a local cluster of store
+# shards, a loopback Redis and a cohort-scorer on models trained for the run, loads the same
+# dataset into the stores and Redis (and checkpoints the stores for the in-process RocksDB
+# baseline), runs every workload (closed loop, then open loop at half of the measured peak),
+# measures streaming ingest into a one-node cluster, runs db_bench fillrandom, and writes a
+# results table with the targets.
 #
 # Usage: bench/run.sh [--quick] [--customers N] [--days D] [--build DIR] [--out DIR]
-#                     [--nodes N] [--concurrency C]
+#                     [--nodes N] [--concurrency C] [--train_customers N]
+#                     [--ingest_batch B] [--streams S] [--scale_results FILE]
 #   default: 1,000,000 customers, 10 s runs;  --quick: 100,000 customers, 4 s runs.
+#   --train_customers: customers the models are trained on (default 20000; docs/benchmarks.md);
+#   --ingest_batch / --streams: events per IngestStream request / concurrent streams of the
+#   one-node ingest run (default 1000 / 4); --scale_results: a bench/scale.sh results file
+#   whose sizes are added to the table and its targets.
 # Results: <out>/results.jsonl (one JSON object per run), <out>/results.md (the table).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +25,10 @@ build="$root/build"
 out="$root/var/bench"
 nodes=3
 concurrency=8
+train_customers=20000
+ingest_batch=1000
+streams=4
+scale_results=""
 while (($#)); do
   case "$1" in
     --quick) customers=100000; duration=4s; warmup=1s ;;
@@ -27,43 +38,69 @@ while (($#)); do
     --out) out=$2; shift ;;
     --nodes) nodes=$2; shift ;;
     --concurrency) concurrency=$2; shift ;;
-    -h|--help) sed -n 2,11p "$0"; exit 0 ;;
+    --train_customers) train_customers=$2; shift ;;
+    --ingest_batch) ingest_batch=$2; shift ;;
+    --streams) streams=$2; shift ;;
+    --scale_results) scale_results=$(realpath "$2"); shift ;;
+    -h|--help) sed -n 2,17p "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 
 "$root/scripts/install-deps.sh"
-if [[ ! -f "$build/build.ninja" ]]; then
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-fi
-cmake --build "$build" -j "$(nproc)" --target cohort-store cohort-datagen cohortctl cohort-bench
-bench="$build/bench/cohort-bench"
-ctl="$build/tools/cohortctl/cohortctl"
-registry="$build/features.registry"
+bench_build cohort-store cohort-datagen cohortctl cohort-bench cohort-train cohort-scorer
 
 cluster="$out/cluster"
+cluster1="$out/cluster-1node"
 redis_pid=""
 cleanup() {
-  "$root/deploy/local/cohort-local" down --dir "$cluster" >/dev/null 2>&1 || true
+  cluster_down "$cluster"
+  cluster_down "$cluster1"
   if [[ -n "$redis_pid" ]]; then kill "$redis_pid" 2>/dev/null || true; wait "$redis_pid" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 
 echo "== dataset: $customers customers, $days days of events"
-rm -rf "$cluster" "$out/checkpoints" "$out/data" "$out/redis" "$out/db_bench"
-mkdir -p "$out/data" "$out/redis"
-"$build/tools/datagen/cohort-datagen" --customers="$customers" --days="$days" \
-  --events_out="$out/data/events.csv" --attributes_out="$out/data/attributes.csv"
-"$root/deploy/local/cohort-local" up --dir "$cluster" --build "$build" --nodes "$nodes"
+rm -rf "$cluster" "$cluster1" "$out/checkpoints" "$out/data" "$out/redis" "$out/db_bench" \
+  "$out/models"
+mkdir -p "$out/redis"
+generate_dataset "$customers" "$days" "$out/data"
+cluster_up "$cluster" "$nodes"
 map="$cluster/shard_map.json"
-load_start=$(date +%s.%N)
-"$ctl" import --shard_map="$map" --events="$out/data/events.csv" \
-  --attributes="$out/data/attributes.csv" --progress=false
-load_end=$(date +%s.%N)
+import_dataset "$map" "$out/data"
+load_seconds=$import_seconds
+
+# Training data. cohort-train evaluates on the 90 days after its cutoff, so it needs more than
+# 90 days of events: with --days >= 120 the models are trained on the first --train_customers
+# customers of the benchmark's own CSV; otherwise on the same generator's first
+# --train_customers customers over 365 days (same seed, id scheme and catalogue).
+mkdir -p "$out/data/train"
+if ((days >= 120)); then
+  awk -F, -v n="$train_customers" 'NR == 1 { print; next }
+    { id = substr($2, length($2) - 7) + 0; if (id >= n) exit; print }' \
+    "$out/data/events.csv" >"$out/data/train/events.csv"
+  train_source="the first $train_customers customers of the benchmark dataset ($days days)"
+else
+  "$build/tools/datagen/cohort-datagen" --customers="$train_customers" --days=365 \
+    --events_out="$out/data/train/events.csv"
+  train_source="$train_customers customers of the same generator over 365 days (the benchmark's $days days are too few for the 90-day evaluation window)"
+fi
 rm -f "$out/data/events.csv" "$out/data/attributes.csv"
+echo "== training the models on $train_source"
+train_start=$(date +%s.%N)
+"$build/tools/train/cohort-train" --events_csv="$out/data/train/events.csv" \
+  --models_dir="$out/models" --progress=false >"$out/train.log" 2>&1 ||
+  { tail -20 "$out/train.log" >&2; exit 1; }
+train_seconds=$(python3 -c "print(round($(date +%s.%N) - $train_start, 1))")
+rm -rf "$out/data/train"
+"$root/deploy/local/cohort-local" scorer --dir "$cluster" --build "$build" --models_dir "$out/models"
+scorer=$(cat "$cluster/scorer/port")
+
 "$bench" --make_checkpoints="$out/checkpoints" --shard_map="$map"
 
 redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -79,7 +116,8 @@ bytes=$(python3 -c 'import json,sys; print(max(16, int(json.load(open(sys.argv[1
 results="$out/results.jsonl"
 : >"$results"
 common=(--customers="$customers" --warmup="$warmup" --duration="$duration" --json_out="$results"
-  --shard_map="$map" --redis="$redis" --checkpoints="$out/checkpoints" --registry="$registry")
+  --shard_map="$map" --redis="$redis" --checkpoints="$out/checkpoints" --registry="$registry"
+  --scorer="$scorer")
 run() { "$bench" "${common[@]}" "$@" >/dev/null; }
 
 echo "== GetFeatures, closed loop, concurrency $concurrency"
@@ -90,23 +128,69 @@ for keys in uniform zipfian; do
     done
   done
 done
-echo "== GetFeatures batch 1, open loop (latency measured from the intended send time)"
-for target in cohort redis; do
-  run --target=$target --batch=1 --mode=open --rate=2000 --concurrency=32 --label=open
+echo "== Score (segmentation + propensity + recommendations k=10), closed loop, concurrency $concurrency"
+# Same seed, keys and concurrency as the GetFeatures rows: the same customers in the same order.
+# The scorer's own histograms, scraped around each run, split its time (bench/scorer_breakdown.py).
+scorer_metrics=$(cat "$cluster/scorer/metrics_port")
+breakdown="$out/scorer_breakdown.jsonl"
+: >"$breakdown"
+for batch in 1 10; do
+  python3 "$root/bench/scorer_breakdown.py" snapshot "$scorer_metrics" "$out/metrics.before"
+  run --target=scorer --batch=$batch --keys=uniform --concurrency="$concurrency" --label=closed
+  python3 "$root/bench/scorer_breakdown.py" snapshot "$scorer_metrics" "$out/metrics.after"
+  python3 "$root/bench/scorer_breakdown.py" delta "$out/metrics.before" "$out/metrics.after" \
+    --batch="$batch" >>"$breakdown"
 done
+rm -f "$out/metrics.before" "$out/metrics.after"
+
+echo "== open loop at half of the closed-loop peak (latency from the intended send time)"
+# (target, workload, batch) measured at 50% of its own closed-loop throughput; Redis is run at
+# the rate Cohort got, so both rows carry the same load.
+for spec in "cohort get_features 1" "cohort get_features 100" "scorer score 1"; do
+  read -r target workload batch <<<"$spec"
+  peak=$(result_field "$results" closed "$target" "$workload" "$batch" uniform throughput_ops_s)
+  rate=$(python3 -c "print(max(1.0, round($peak / 2, 1)))")
+  run --target="$target" --workload="$workload" --batch="$batch" --mode=open --rate="$rate" \
+    --concurrency=32 --label=half_peak
+  if [[ $target == cohort ]]; then
+    run --target=redis --batch="$batch" --mode=open --rate="$rate" --concurrency=32 --label=half_peak
+  fi
+done
+
 echo "== ingest, 100 events per request: unary Ingest via the router, and IngestStream"
 run --target=cohort --workload=ingest --batch=100 --concurrency=4 --label=ingest
 run --target=cohort --workload=ingest_stream --batch=100 --concurrency=4 --label=ingest
 
+echo "== one-node streaming ingest: $streams streams, $ingest_batch events per request, sync durability"
+# The main cluster and the scorer are stopped first, so the node has the machine to itself.
+cluster_down "$cluster"
+cluster_up "$cluster1" 1
+"$bench" --customers="$customers" --warmup="$warmup" --duration="$duration" \
+  --json_out="$results" --shard_map="$cluster1/shard_map.json" --target=cohort \
+  --workload=ingest_stream --batch="$ingest_batch" --concurrency="$streams" \
+  --label=one_node >/dev/null
+cluster_down "$cluster1"
+event_bytes=$("$bench" --print_event_bytes | python3 -c 'import json,sys; print(int(round(json.load(sys.stdin)["event_bytes"])))')
+
 echo "== db_bench fillrandom, ${bytes}-byte values (a customer's feature vector)"
-db_bench --benchmarks=fillrandom --num=$((customers < 1000000 ? customers : 1000000)) \
-  --value_size="$bytes" --key_size=16 --db="$out/db_bench" --threads=1 \
-  --compression_type=none --disable_wal=0 --sync=0 2>&1 | tee "$out/db_bench.txt" | grep -E "^fillrandom"
-db_bench --benchmarks=fillrandom --num=$((customers < 100000 ? customers : 100000)) \
-  --value_size="$bytes" --key_size=16 --db="$out/db_bench_sync" --threads=1 --batch_size=100 \
-  --compression_type=none --sync=1 2>&1 | tee "$out/db_bench_sync.txt" | grep -E "^fillrandom"
-rm -rf "$out/db_bench" "$out/db_bench_sync"
+fillrandom() {  # fillrandom NAME NUM VALUE_BYTES [db_bench flags...]
+  local name=$1 num=$2 value=$3
+  shift 3
+  db_bench --benchmarks=fillrandom --num="$num" --value_size="$value" --key_size=16 \
+    --db="$out/$name" --threads=1 --compression_type=none "$@" 2>&1 |
+    tee "$out/$name.txt" | grep -E "^fillrandom"
+  rm -rf "${out:?}/$name"
+}
+fillrandom db_bench $((customers < 1000000 ? customers : 1000000)) "$bytes" --disable_wal=0 --sync=0
+fillrandom db_bench_sync $((customers < 100000 ? customers : 100000)) "$bytes" --sync=1 --batch_size=100
+echo "== db_bench fillrandom, ${event_bytes}-byte values (an ingested event), as the one-node ingest"
+fillrandom db_bench_event 500000 "$event_bytes" --disable_wal=0 --sync=0
+fillrandom db_bench_event_sync 500000 "$event_bytes" --sync=1 --batch_size="$ingest_batch"
 
 python3 "$root/bench/table.py" "$results" --customers "$customers" --nodes "$nodes" \
-  --load_seconds "$(python3 -c "print(round($load_end - $load_start, 1))")" \
-  --db_bench "$out/db_bench.txt" --db_bench_sync "$out/db_bench_sync.txt" | tee "$out/results.md"
+  --load_seconds "$load_seconds" --db_bench "$out/db_bench.txt" \
+  --db_bench_sync "$out/db_bench_sync.txt" --db_bench_event "$out/db_bench_event.txt" \
+  --db_bench_event_sync "$out/db_bench_event_sync.txt" --event_bytes "$event_bytes" \
+  --ingest_batch "$ingest_batch" --training "$train_source, $train_seconds s" \
+  --scorer_breakdown "$breakdown" \
+  ${scale_results:+--scale "$scale_results"} | tee "$out/results.md"

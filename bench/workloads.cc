@@ -11,13 +11,10 @@
 #include "storage/feature_registry.h"
 
 namespace cohort::bench {
-namespace {
 
 Rng WorkerRng(const RequestShape& shape, int index) {
   return Rng(shape.seed * 1000003 + static_cast<uint64_t>(index));
 }
-
-}  // namespace
 
 void DrawIds(const RequestShape& shape, Rng& rng, std::vector<std::string>& ids) {
   for (std::string& id : ids) id = CustomerId(shape.id_prefix, shape.keys->Next(rng));
@@ -56,6 +53,21 @@ void FillEvent(Rng& rng, std::string event_id, std::string customer_id, int64_t 
     event.set_quantity(1 + static_cast<int64_t>(rng.Next() % 3));
     event.set_amount(static_cast<double>(rng.Next() % 20000) / 100.0);
   }
+}
+
+double MeanEventBytes(int n) {
+  Rng rng(1);
+  const KeyGenerator keys(KeyDistribution::kUniform, 1000000);
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  v1::Event event;
+  size_t total = 0;
+  for (int i = 0; i < n; ++i) {
+    // Ids shaped like GrpcIngest's: "bench-<run tag>-<worker>-<sequence>".
+    FillEvent(rng, absl::StrCat("bench-", absl::ToUnixNanos(absl::Now()), "-0-", i),
+              CustomerId("cust-", keys.Next(rng)), now, event);
+    total += event.ByteSizeLong();
+  }
+  return n > 0 ? static_cast<double>(total) / n : 0.0;
 }
 
 absl::Status FirstRejection(const v1::IngestResponse& response) {

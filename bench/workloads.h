@@ -25,6 +25,10 @@ struct RequestShape {
   uint64_t seed = 1;  // worker i uses Rng(seed * 1000003 + i)
 };
 
+// The generator of worker `index`: Rng(shape.seed * 1000003 + index). Every read workload
+// uses it, so runs of the same seed draw the same customers in the same order per worker.
+Rng WorkerRng(const RequestShape& shape, int index);
+
 // Draws `ids.size()` customer ids.
 void DrawIds(const RequestShape& shape, Rng& rng, std::vector<std::string>& ids);
 
@@ -41,6 +45,9 @@ OpFactory GrpcIngest(ShardRouter* router, RequestShape shape, std::string run_ta
 // time within the 30 days before `now` in Unix seconds; quantity and amount for purchases).
 void FillEvent(Rng& rng, std::string event_id, std::string customer_id, int64_t now,
                v1::Event& event);
+// Mean serialized size in bytes of `n` events as the ingest workloads send them (the value
+// size db_bench is given to compare with ingest).
+double MeanEventBytes(int n);
 // OK, or the batch-level error / first rejection of an Ingest(Stream) answer.
 absl::Status FirstRejection(const v1::IngestResponse& response);
 

@@ -13,6 +13,7 @@ packages=(
   clang-format
   prometheus
   redis-server libhiredis-dev
+  libjemalloc-dev libbenchmark-dev
 )
 
 missing=()
