@@ -9,7 +9,9 @@ namespace cohort::featurestore {
 
 FeatureStoreService::FeatureStoreService(const RequestHandler& handler, WorkerPool& requests,
                                          WorkerPool& exports)
-    : handler_(handler), requests_(requests), exports_(exports) {}
+    : handler_(handler), requests_(requests), exports_(exports) {
+  SetMessageAllocatorFor_GetFeatures(&get_features_allocator_);
+}
 
 template <class Request, class Response>
 grpc::ServerUnaryReactor* FeatureStoreService::RunUnary(
@@ -32,6 +34,15 @@ grpc::ServerUnaryReactor* FeatureStoreService::RunUnary(
   return reactor;
 }
 
+template <class Request, class Response>
+grpc::ServerUnaryReactor* FeatureStoreService::RunInline(
+    grpc::CallbackServerContext* context, const Request* request, Response* response,
+    absl::Status (RequestHandler::*method)(const Request&, Response*) const) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(std::invoke(method, handler_, *request, response)));
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* FeatureStoreService::Ingest(grpc::CallbackServerContext* context,
                                                       const v1::IngestRequest* request,
                                                       v1::IngestResponse* response) {
@@ -49,10 +60,13 @@ grpc::ServerUnaryReactor* FeatureStoreService::UpsertAttributes(
   return RunUnary(context, request, response, &RequestHandler::UpsertAttributes);
 }
 
+// GetFeatures answers inline on the callback thread: it reads the block cache (or SSD) and
+// computes features for at most 1,000 customers, a few µs each, while a hand-off to a worker
+// thread cost more CPU than the whole read at small batches (docs/benchmarks.md).
 grpc::ServerUnaryReactor* FeatureStoreService::GetFeatures(grpc::CallbackServerContext* context,
                                                            const v1::GetFeaturesRequest* request,
                                                            v1::GetFeaturesResponse* response) {
-  return RunUnary(context, request, response, &RequestHandler::GetFeatures);
+  return RunInline(context, request, response, &RequestHandler::GetFeatures);
 }
 
 grpc::ServerUnaryReactor* FeatureStoreService::GetProfile(grpc::CallbackServerContext* context,
@@ -83,17 +97,13 @@ grpc::ServerWriteReactor<v1::ExportResponse>* FeatureStoreService::Export(
 grpc::ServerUnaryReactor* FeatureStoreService::ListFeatures(grpc::CallbackServerContext* context,
                                                             const v1::ListFeaturesRequest* request,
                                                             v1::ListFeaturesResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(handler_.ListFeatures(*request, response)));
-  return reactor;
+  return RunInline(context, request, response, &RequestHandler::ListFeatures);
 }
 
 grpc::ServerUnaryReactor* FeatureStoreService::NodeInfo(grpc::CallbackServerContext* context,
                                                         const v1::NodeInfoRequest* request,
                                                         v1::NodeInfoResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(handler_.NodeInfo(*request, response)));
-  return reactor;
+  return RunInline(context, request, response, &RequestHandler::NodeInfo);
 }
 
 grpc::ServerUnaryReactor* FeatureStoreService::Checkpoint(grpc::CallbackServerContext* context,

@@ -1,8 +1,11 @@
-// cohort.v1.FeatureStore on gRPC's callback API. Every storage call runs on a WorkerPool
-// thread (gRPC's callback threads must not block); the RequestHandler does the work.
+// cohort.v1.FeatureStore on gRPC's callback API. Writes, exports and checkpoints run on a
+// WorkerPool thread (they wait for fsync or scan: gRPC's callback threads must not block on
+// them); GetFeatures, ListFeatures and NodeInfo answer inline. The RequestHandler does the
+// work.
 #pragma once
 
 #include "cohort/v1/feature_store.grpc.pb.h"
+#include "services/common/arena_allocator.h"
 #include "services/featurestore/request_handler.h"
 #include "services/featurestore/worker_pool.h"
 
@@ -56,7 +59,15 @@ class FeatureStoreService final : public v1::FeatureStore::CallbackService {
                                      absl::Status (RequestHandler::*method)(const Request&,
                                                                             Response*) const);
 
+  // Runs `method` on the callback thread (memory-bound calls).
+  template <class Request, class Response>
+  grpc::ServerUnaryReactor* RunInline(grpc::CallbackServerContext* context, const Request* request,
+                                      Response* response,
+                                      absl::Status (RequestHandler::*method)(const Request&,
+                                                                             Response*) const);
+
   const RequestHandler& handler_;
+  ArenaMessageAllocator<v1::GetFeaturesRequest, v1::GetFeaturesResponse> get_features_allocator_;
   WorkerPool& requests_;
   WorkerPool& exports_;
 };
