@@ -145,23 +145,46 @@ struct ActiveFilter {
   absl::InlinedVector<int32_t, 4> days;              // their lengths
   absl::InlinedVector<GroupNeeds, 4> segment_needs;  // union of needs of windows k..end
   int lifetime = -1;                                 // active lifetime group, or -1
-  size_t segment = 0;  // segment of the bucket being scanned (== windows.size(): none)
 };
+
+}  // namespace
+
+// What one FeatureSelection needs from the records: computed once per request
+// (FeatureEvaluator) and shared, read-only, by the evaluation of every customer.
+struct SelectionPlan {
+  std::vector<size_t> indices;    // the selection
+  std::vector<char> needed;       // per feature: selected or an operand of one
+  std::vector<GroupNeeds> needs;  // per group
+  absl::InlinedVector<ActiveFilter, 12> active;
+  bool any_lifetime = false;                   // some active filter has a lifetime group
+  bool any_window = false;                     // some active filter has a window group
+  absl::InlinedVector<size_t, 4> last_groups;  // groups whose latest event is needed
+  int32_t max_window_days = 0;
+};
+
+namespace {
+
+SelectionPlan BuildSelectionPlan(const FeatureRegistry& registry,
+                                 const FeatureSelection& selection);
 
 class Evaluator {
  public:
-  Evaluator(const FeatureRegistry& registry, const CustomerRecords& records, absl::Time as_of)
+  Evaluator(const FeatureRegistry& registry, const SelectionPlan& selection,
+            const CustomerRecords& records, absl::Time as_of)
       : plan_(registry.plan()),
         features_(registry.features()),
+        sel_(selection),
+        needs_(selection.needs),
+        active_(selection.active),
+        last_groups_(selection.last_groups),
         records_(records),
         as_of_us_(absl::ToUnixMicros(as_of)),
         cutoff_(ExclusiveEndDay(as_of)),
         cutoff_us_(static_cast<int64_t>(cutoff_) * kMicrosPerDay) {}
 
-  FeatureVector Run(const FeatureSelection& selection);
+  FeatureVector Run();
 
  private:
-  void Plan(const FeatureSelection& selection);
   CellIds IdsOf(const records::Cell& cell) const;
   void LifetimePass();
   void LaterBucketsPass(int split);
@@ -174,18 +197,15 @@ class Evaluator {
 
   const EvalPlan& plan_;
   const std::vector<FeatureDef>& features_;
+  const SelectionPlan& sel_;
+  const std::vector<GroupNeeds>& needs_;
+  const absl::InlinedVector<ActiveFilter, 12>& active_;
+  const absl::InlinedVector<size_t, 4>& last_groups_;
   const CustomerRecords& records_;
   const int64_t as_of_us_;
   const int32_t cutoff_;     // first day not visible
   const int64_t cutoff_us_;  // its start
 
-  std::vector<char> needed_;       // per feature
-  std::vector<GroupNeeds> needs_;  // per group
-  absl::InlinedVector<ActiveFilter, 12> active_;
-  bool any_lifetime_ = false;                   // some active filter has a lifetime group
-  bool any_window_ = false;                     // some active filter has a window group
-  absl::InlinedVector<size_t, 4> last_groups_;  // groups whose latest event is needed
-  int32_t max_window_days_ = 0;
   std::vector<GroupState> state_;  // per group
 
   bool any_event_ = false;           // an event before the cutoff exists
@@ -195,7 +215,14 @@ class Evaluator {
   std::vector<FeatureValue> values_;  // per feature, for needed ones
 };
 
-void Evaluator::Plan(const FeatureSelection& selection) {
+SelectionPlan BuildSelectionPlan(const FeatureRegistry& registry,
+                                 const FeatureSelection& selection) {
+  const EvalPlan& plan_ = registry.plan();
+  const std::vector<FeatureDef>& features_ = registry.features();
+  SelectionPlan out;
+  out.indices = selection.indices;
+  std::vector<char>& needed_ = out.needed;
+  std::vector<GroupNeeds>& needs_ = out.needs;
   const size_t n = features_.size();
   needed_.assign(n, 0);
   for (size_t i : selection.indices) {
@@ -245,15 +272,15 @@ void Evaluator::Plan(const FeatureSelection& selection) {
     const int lifetime = plan_.lifetime[f];
     if (lifetime >= 0 && needs_[lifetime].active) {
       a.lifetime = lifetime;
-      if (needs_[lifetime].last_event) last_groups_.push_back(lifetime);
+      if (needs_[lifetime].last_event) out.last_groups.push_back(lifetime);
     }
     if (a.windows.empty() && a.lifetime < 0) continue;
-    any_lifetime_ = any_lifetime_ || a.lifetime >= 0;
-    any_window_ = any_window_ || !a.windows.empty();
-    if (!a.days.empty()) max_window_days_ = std::max(max_window_days_, a.days.back());
-    active_.push_back(std::move(a));
+    out.any_lifetime = out.any_lifetime || a.lifetime >= 0;
+    out.any_window = out.any_window || !a.windows.empty();
+    if (!a.days.empty()) out.max_window_days = std::max(out.max_window_days, a.days.back());
+    out.active.push_back(std::move(a));
   }
-  state_.resize(plan_.groups.size());
+  return out;
 }
 
 CellIds Evaluator::IdsOf(const records::Cell& cell) const {
@@ -277,7 +304,7 @@ void Evaluator::LifetimePass() {
         last_unresolved_ = true;
       }
     }
-    if (!any_lifetime_) continue;
+    if (!sel_.any_lifetime) continue;
     const CellIds ids = IdsOf(cell);
     for (const ActiveFilter& a : active_) {
       if (a.lifetime < 0 || !Matches(*a.filter, ids)) continue;
@@ -301,7 +328,7 @@ void Evaluator::LifetimePass() {
 }
 
 void Evaluator::LaterBucketsPass(int split) {
-  if (!any_lifetime_) return;
+  if (!sel_.any_lifetime) return;
   const auto& days = records_.aggregates->days();
   for (int b = split; b < days.size(); ++b) {
     for (const records::Cell& cell : days[b].cells()) {
@@ -326,8 +353,10 @@ void Evaluator::EarlierBucketsPass(int split) {
   const auto& days = records_.aggregates->days();
   size_t unresolved = 0;
   for (size_t g : last_groups_) unresolved += state_[g].unresolved ? 1 : 0;
-  const int32_t oldest_window_day = cutoff_ - max_window_days_;
+  const int32_t oldest_window_day = cutoff_ - sel_.max_window_days;
   bool newest_seen = false;
+  // Per active filter: the segment of the bucket being scanned (== windows.size(): none).
+  absl::InlinedVector<size_t, 12> segment(active_.size(), 0);
   for (int b = split - 1; b >= 0; --b) {
     const records::DayBucket& bucket = days[b];
     const int32_t day = bucket.day();
@@ -343,20 +372,23 @@ void Evaluator::EarlierBucketsPass(int split) {
     }
     const int32_t age = cutoff_ - 1 - day;  // 0 for the newest visible day
     bool in_window = false;
-    for (ActiveFilter& a : active_) {
-      while (a.segment < a.days.size() && a.days[a.segment] <= age) ++a.segment;
-      in_window = in_window || a.segment < a.days.size();
+    for (size_t f = 0; f < active_.size(); ++f) {
+      const ActiveFilter& a = active_[f];
+      while (segment[f] < a.days.size() && a.days[segment[f]] <= age) ++segment[f];
+      in_window = in_window || segment[f] < a.days.size();
     }
     if (!in_window && unresolved == 0) continue;
     for (const records::Cell& cell : bucket.cells()) {
       const CellIds ids = IdsOf(cell);
-      for (const ActiveFilter& a : active_) {
-        const bool in_window = a.segment < a.windows.size();
+      for (size_t f = 0; f < active_.size(); ++f) {
+        const ActiveFilter& a = active_[f];
+        const size_t seg = segment[f];
+        const bool in_window = seg < a.windows.size();
         const bool scan_last = a.lifetime >= 0 && state_[a.lifetime].unresolved;
         if ((!in_window && !scan_last) || !Matches(*a.filter, ids)) continue;
         if (in_window) {
-          GroupState& s = state_[a.windows[a.segment]];
-          const GroupNeeds& needs = a.segment_needs[a.segment];
+          GroupState& s = state_[a.windows[seg]];
+          const GroupNeeds& needs = a.segment_needs[seg];
           s.count += cell.count();
           s.quantity += cell.quantity();
           s.amount += cell.amount();
@@ -407,8 +439,8 @@ bool Evaluator::AnyAttributeVisible() const {
   return false;
 }
 
-FeatureVector Evaluator::Run(const FeatureSelection& selection) {
-  Plan(selection);
+FeatureVector Evaluator::Run() {
+  state_.resize(plan_.groups.size());
   if (records_.aggregates != nullptr) {
     LifetimePass();
     const auto& days = records_.aggregates->days();
@@ -420,9 +452,9 @@ FeatureVector Evaluator::Run(const FeatureSelection& selection) {
   }
   FeatureVector out;
   out.found = any_event_ || AnyAttributeVisible();
-  out.values.reserve(selection.indices.size());
+  out.values.reserve(sel_.indices.size());
   if (!out.found) {
-    for (size_t i : selection.indices) {
+    for (size_t i : sel_.indices) {
       out.values.push_back(i < features_.size()
                                ? FeatureValue{features_[i].default_value, FeatureStatus::kNotFound}
                                : FeatureValue{});
@@ -431,9 +463,9 @@ FeatureVector Evaluator::Run(const FeatureSelection& selection) {
   }
   values_.resize(features_.size());
   for (size_t i = 0; i < features_.size(); ++i) {
-    if (needed_[i]) values_[i] = Compute(i);
+    if (sel_.needed[i]) values_[i] = Compute(i);
   }
-  for (size_t i : selection.indices) {
+  for (size_t i : sel_.indices) {
     out.values.push_back(i < features_.size() ? values_[i] : FeatureValue{});
   }
   return out;
@@ -575,10 +607,20 @@ FeatureValue Evaluator::Derived(const FeatureDef& def) const {
 
 }  // namespace
 
+FeatureEvaluator::FeatureEvaluator(const FeatureRegistry& registry,
+                                   const FeatureSelection& selection)
+    : registry_(registry),
+      plan_(std::make_unique<SelectionPlan>(BuildSelectionPlan(registry, selection))) {}
+
+FeatureEvaluator::~FeatureEvaluator() = default;
+
+FeatureVector FeatureEvaluator::Evaluate(const CustomerRecords& records, absl::Time as_of) const {
+  return Evaluator(registry_, *plan_, records, as_of).Run();
+}
+
 FeatureVector EvaluateFeatures(const FeatureRegistry& registry, const FeatureSelection& selection,
                                const CustomerRecords& records, absl::Time as_of) {
-  Evaluator evaluator(registry, records, as_of);
-  return evaluator.Run(selection);
+  return FeatureEvaluator(registry, selection).Evaluate(records, as_of);
 }
 
 }  // namespace cohort::storage

@@ -2,6 +2,8 @@
 // no I/O, thread-safe. Used by ProfileStore::GetFeatures and ::Export.
 #pragma once
 
+#include <memory>
+
 #include "absl/time/time.h"
 #include "storage/feature_registry.h"
 #include "storage/records.pb.h"
@@ -13,6 +15,26 @@ namespace cohort::storage {
 struct CustomerRecords {
   const records::Aggregates* aggregates = nullptr;
   const records::AttributeSet* attributes = nullptr;
+};
+
+struct SelectionPlan;  // feature_eval.cc
+
+// Evaluates one selection for many customers: what the selection needs (features, their
+// operands, windows, filters) is worked out once, at construction. Thread-safe for
+// concurrent Evaluate calls; `registry` must outlive it.
+class FeatureEvaluator {
+ public:
+  FeatureEvaluator(const FeatureRegistry& registry, const FeatureSelection& selection);
+  ~FeatureEvaluator();
+  FeatureEvaluator(const FeatureEvaluator&) = delete;
+  FeatureEvaluator& operator=(const FeatureEvaluator&) = delete;
+
+  // The same as EvaluateFeatures(registry, selection, records, as_of).
+  FeatureVector Evaluate(const CustomerRecords& records, absl::Time as_of) const;
+
+ private:
+  const FeatureRegistry& registry_;
+  std::unique_ptr<const SelectionPlan> plan_;
 };
 
 // Computes the `selection` of `registry` for one customer as of `as_of`.

@@ -153,6 +153,13 @@ class RecordMergeOperator final : public rocksdb::MergeOperator {
       : name_(name), merge_(std::move(merge)), finish_(std::move(finish)) {}
 
   bool FullMergeV2(const MergeOperationInput& in, MergeOperationOutput* out) const override {
+    // One operand and no base (a read or compaction above the bottommost level finds one
+    // partially merged operand, the common case): the operand already is a merged record,
+    // so without a `finish` step it is the result as is, with no parse and re-serialization.
+    if (in.existing_value == nullptr && in.operand_list.size() == 1 && !finish_) {
+      out->existing_operand = in.operand_list.front();
+      return true;
+    }
     Record acc;
     bool empty = true;
     if (in.existing_value != nullptr) {

@@ -410,9 +410,10 @@ absl::StatusOr<std::vector<FeatureVector>> ProfileStore::GetFeatures(
   std::vector<FeatureVector> vectors;
   vectors.reserve(n);
   const CustomerRecords none;
+  const FeatureEvaluator evaluator(*s.registry_, selection);
   for (size_t i = 0; i < n; ++i) {
-    vectors.push_back(EvaluateFeatures(
-        *s.registry_, selection, slot[i] == kInvalid ? none : found_records[slot[i]], read_time));
+    vectors.push_back(
+        evaluator.Evaluate(slot[i] == kInvalid ? none : found_records[slot[i]], read_time));
   }
   return vectors;
 }
@@ -529,6 +530,7 @@ absl::Status ProfileStore::Export(
 
   records::Aggregates aggregates;
   records::AttributeSet attributes;
+  const FeatureEvaluator evaluator(*s.registry_, selection);
   // Merge-join by key: a customer may have aggregates, attributes or both.
   while (aggregates_it->Valid() || attributes_it->Valid()) {
     int order = 0;
@@ -555,7 +557,7 @@ absl::Status ProfileStore::Export(
           ParseRecord(attributes_it->value(), "attributes", decoded->customer_id, &attributes));
       customer.attributes = &attributes;
     }
-    FeatureVector vector = EvaluateFeatures(*s.registry_, selection, customer, read_time);
+    FeatureVector vector = evaluator.Evaluate(customer, read_time);
     if (vector.found) COHORT_RETURN_IF_ERROR(visit(decoded->customer_id, std::move(vector)));
     if (order <= 0) aggregates_it->Next();
     if (order >= 0) attributes_it->Next();
