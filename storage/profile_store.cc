@@ -2,12 +2,14 @@
 #include "storage/profile_store.h"
 
 #include <algorithm>
+#include <map>
 #include <mutex>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "common/status_macros.h"
 #include "common/validation.h"
 #include "google/protobuf/arena.h"
@@ -30,12 +32,56 @@ namespace cohort::storage {
 using internal::ColumnFamily;
 using internal::FromRocks;
 
+namespace {
+
+// The completion of one Ingest round (see DedupClaims).
+struct Flight {
+  absl::Notification done;
+};
+
+// Dedup keys of events being written by some Ingest call right now: claimed after the
+// lookup found them absent, released once the write returned, each with the claiming
+// round's completion. Exactly-once without holding a lock across the (fsync'ing) write, so
+// concurrent batches share RocksDB's group commit: see ProfileStore::Ingest.
+struct DedupClaims {
+  std::mutex mu;
+  absl::flat_hash_map<std::string, std::shared_ptr<Flight>> in_flight;
+};
+
+// Releases one Ingest round's claims, then wakes the calls waiting for them, whatever way
+// the round ends.
+class ClaimRelease {
+ public:
+  ClaimRelease(DedupClaims& claims, std::shared_ptr<Flight> flight)
+      : claims_(claims), flight_(std::move(flight)) {}
+  ~ClaimRelease() {
+    {
+      std::lock_guard<std::mutex> lock(claims_.mu);
+      for (const std::string* key : keys_) claims_.in_flight.erase(*key);
+    }
+    flight_->done.Notify();
+  }
+  ClaimRelease(const ClaimRelease&) = delete;
+  ClaimRelease& operator=(const ClaimRelease&) = delete;
+
+  // Claims `key` for this round; the caller holds claims.mu. `key` must outlive *this.
+  void Claim(const std::string& key) {
+    claims_.in_flight.emplace(key, flight_);
+    keys_.push_back(&key);
+  }
+
+ private:
+  DedupClaims& claims_;
+  std::shared_ptr<Flight> flight_;
+  std::vector<const std::string*> keys_;
+};
+
+}  // namespace
+
 class ProfileStore::Impl {
  public:
   Impl(StoreOptions options, std::shared_ptr<const FeatureRegistry> registry)
-      : options_(std::move(options)),
-        registry_(std::move(registry)),
-        stripes_(std::make_unique<std::mutex[]>(options_.lock_stripes)) {}
+      : options_(std::move(options)), registry_(std::move(registry)) {}
 
   ~Impl() {
     if (db_ == nullptr) return;
@@ -49,10 +95,7 @@ class ProfileStore::Impl {
   std::shared_ptr<const FeatureRegistry> registry_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<std::unique_ptr<rocksdb::ColumnFamilyHandle>> handles_;  // by ColumnFamily
-  // Striped locks over dedup keys: held from the dedup lookup until the batch is written.
-  // std::mutex, not absl::Mutex: a batch holds up to lock_stripes of them at once, which
-  // absl's debug deadlock detection (on in Debian's build) makes quadratic.
-  std::unique_ptr<std::mutex[]> stripes_;
+  DedupClaims claims_;
 };
 
 namespace {
@@ -70,7 +113,6 @@ absl::Status CheckOptions(const StoreOptions& o, const FeatureRegistry* registry
   if (o.attribute_versions < 1) {
     return absl::InvalidArgumentError("options.attribute_versions must be >= 1");
   }
-  if (o.lock_stripes < 1) return absl::InvalidArgumentError("options.lock_stripes must be >= 1");
   if (!o.clock) return absl::InvalidArgumentError("options.clock is empty");
   return absl::OkStatus();
 }
@@ -85,25 +127,6 @@ absl::Status CheckSelection(const FeatureSelection& selection, const FeatureRegi
   }
   return absl::OkStatus();
 }
-
-// Locks a sorted, unique set of stripes in order (so batches never deadlock) and unlocks
-// them on destruction.
-class StripeLocks {
- public:
-  StripeLocks(std::mutex* stripes, std::vector<uint32_t> ids)
-      : stripes_(stripes), ids_(std::move(ids)) {
-    for (uint32_t id : ids_) stripes_[id].lock();
-  }
-  ~StripeLocks() {
-    for (auto it = ids_.rbegin(); it != ids_.rend(); ++it) stripes_[*it].unlock();
-  }
-  StripeLocks(const StripeLocks&) = delete;
-  StripeLocks& operator=(const StripeLocks&) = delete;
-
- private:
-  std::mutex* stripes_;
-  std::vector<uint32_t> ids_;
-};
 
 absl::string_view View(const rocksdb::Slice& slice) {
   return absl::string_view(slice.data(), slice.size());
@@ -194,6 +217,60 @@ absl::StatusOr<std::unique_ptr<ProfileStore>> ProfileStore::Open(
   return std::unique_ptr<ProfileStore>(new ProfileStore(std::move(impl)));
 }
 
+namespace {
+
+// A valid event of an Ingest call: its position and keys.
+struct IngestCandidate {
+  size_t index;
+  std::string customer_key;
+  std::string dedup_key;
+};
+
+// One WriteBatch for the events `chosen` (positions into `candidates`, in key order): a Put
+// of each dedup key, then per customer one Merge of the events' aggregates and one of their
+// history, in key order (the memtable's skiplist inserts sorted keys cheaply).
+struct IngestFamilies {
+  rocksdb::ColumnFamilyHandle* dedup;
+  rocksdb::ColumnFamilyHandle* aggregates;
+  rocksdb::ColumnFamilyHandle* history;
+  size_t history_cap;
+};
+
+absl::Status BuildIngestBatch(const IngestFamilies& cf, absl::Span<const Event> events,
+                              const std::vector<IngestCandidate>& candidates,
+                              const std::vector<size_t>& chosen, rocksdb::WriteBatch* batch) {
+  struct Operands {
+    records::Aggregates aggregates;
+    records::History history;
+  };
+  std::map<absl::string_view, Operands> per_customer;
+  for (size_t k : chosen) {
+    const IngestCandidate& c = candidates[k];
+    const Event& event = events[c.index];
+    COHORT_RETURN_IF_ERROR(
+        FromRocks(batch->Put(cf.dedup, c.dedup_key,
+                             internal::EncodeEventTime(absl::ToUnixMicros(event.time))),
+                  "building write batch"));
+    Operands& ops = per_customer[c.customer_key];
+    internal::MergeAggregates(internal::AggregatesOfEvent(event), &ops.aggregates);
+    *ops.history.add_items() = internal::HistoryItemOfEvent(event);  // normalized below
+  }
+  std::string value;
+  for (auto& [customer_key, ops] : per_customer) {
+    const rocksdb::Slice key(customer_key.data(), customer_key.size());
+    ops.aggregates.SerializeToString(&value);
+    COHORT_RETURN_IF_ERROR(
+        FromRocks(batch->Merge(cf.aggregates, key, value), "building write batch"));
+    records::History history;  // newest first, capped
+    internal::MergeHistories(std::move(ops.history), cf.history_cap, &history);
+    history.SerializeToString(&value);
+    COHORT_RETURN_IF_ERROR(FromRocks(batch->Merge(cf.history, key, value), "building write batch"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<IngestResult>> ProfileStore::Ingest(absl::Span<const Event> events,
                                                                Durability durability) {
   Impl& s = *impl_;
@@ -201,12 +278,7 @@ absl::StatusOr<std::vector<IngestResult>> ProfileStore::Ingest(absl::Span<const 
   const absl::Time now = o.clock();
   std::vector<IngestResult> results(events.size());
 
-  struct Candidate {
-    size_t index;
-    std::string customer_key;
-    std::string dedup_key;
-  };
-  std::vector<Candidate> candidates;
+  std::vector<IngestCandidate> candidates;
   candidates.reserve(events.size());
   for (size_t i = 0; i < events.size(); ++i) {
     absl::Status valid = internal::CheckEvent(events[i], now, o.retention_days);
@@ -220,65 +292,70 @@ absl::StatusOr<std::vector<IngestResult>> ProfileStore::Ingest(absl::Span<const 
     candidates.push_back({i, std::move(customer_key), std::move(dedup_key)});
   }
   if (candidates.empty()) return results;
+  // Sorted keys: the memtable skiplist inserts them along one search path (much cheaper
+  // than random inserts), and equal event ids end up adjacent, the earliest first.
+  std::stable_sort(
+      candidates.begin(), candidates.end(),
+      [](const IngestCandidate& a, const IngestCandidate& b) { return a.dedup_key < b.dedup_key; });
 
-  std::vector<uint32_t> stripe_ids;
-  stripe_ids.reserve(candidates.size());
-  for (const Candidate& c : candidates) {
-    stripe_ids.push_back(static_cast<uint32_t>(XxHash64(c.dedup_key) % o.lock_stripes));
-  }
-  std::sort(stripe_ids.begin(), stripe_ids.end());
-  stripe_ids.erase(std::unique(stripe_ids.begin(), stripe_ids.end()), stripe_ids.end());
-  StripeLocks locks(s.stripes_.get(), std::move(stripe_ids));
-
-  const size_t n = candidates.size();
-  std::vector<rocksdb::Slice> keys;
-  keys.reserve(n);
-  for (const Candidate& c : candidates) keys.emplace_back(c.dedup_key);
-  std::vector<rocksdb::PinnableSlice> seen(n);
-  std::vector<rocksdb::Status> statuses(n);
-  s.db_->MultiGet(rocksdb::ReadOptions(), s.cf(internal::kDedupCf), n, keys.data(), seen.data(),
-                  statuses.data());
-
-  struct Operands {
-    records::Aggregates aggregates;
-    records::History history;
-  };
-  absl::flat_hash_map<absl::string_view, Operands> per_customer;
-  absl::flat_hash_set<absl::string_view> applied_keys;
-  rocksdb::WriteBatch batch;
-  for (size_t k = 0; k < n; ++k) {
-    const Candidate& c = candidates[k];
-    IngestResult& result = results[c.index];
-    if (statuses[k].ok() || !applied_keys.insert(c.dedup_key).second) {
-      result.outcome = IngestOutcome::kDuplicate;
-      continue;
+  // Rounds: look the dedup keys up and claim the absent ones (under claims.mu), write the
+  // claimed events (no lock held: concurrent calls share fsyncs), release the claims. An
+  // event whose key another call has claimed is deferred until that call's round ends, then
+  // looked up again: it is a duplicate if that write succeeded, and ours to apply if not.
+  absl::flat_hash_set<absl::string_view> taken;  // keys applied (or claimed) by this call
+  std::vector<size_t> pending(candidates.size());
+  for (size_t k = 0; k < pending.size(); ++k) pending[k] = k;
+  while (!pending.empty()) {
+    auto flight = std::make_shared<Flight>();
+    ClaimRelease release(s.claims_, flight);
+    std::vector<std::shared_ptr<Flight>> waits;
+    std::vector<size_t> deferred;
+    std::vector<size_t> claimed;
+    {
+      const size_t n = pending.size();
+      std::vector<rocksdb::Slice> keys;
+      keys.reserve(n);
+      for (size_t k : pending) keys.emplace_back(candidates[k].dedup_key);
+      std::vector<rocksdb::PinnableSlice> seen(n);
+      std::vector<rocksdb::Status> statuses(n);
+      std::lock_guard<std::mutex> lock(s.claims_.mu);
+      s.db_->MultiGet(rocksdb::ReadOptions(), s.cf(internal::kDedupCf), n, keys.data(), seen.data(),
+                      statuses.data());
+      for (size_t j = 0; j < n; ++j) {
+        if (!statuses[j].ok() && !statuses[j].IsNotFound()) {
+          return FromRocks(statuses[j], "reading dedup keys");
+        }
+      }
+      for (size_t j = 0; j < n; ++j) {
+        const IngestCandidate& c = candidates[pending[j]];
+        if (statuses[j].ok() || taken.contains(c.dedup_key)) {
+          results[c.index].outcome = IngestOutcome::kDuplicate;
+          continue;
+        }
+        auto other = s.claims_.in_flight.find(c.dedup_key);
+        if (other != s.claims_.in_flight.end()) {
+          waits.push_back(other->second);
+          deferred.push_back(pending[j]);
+          continue;
+        }
+        release.Claim(c.dedup_key);
+        taken.insert(c.dedup_key);
+        claimed.push_back(pending[j]);
+      }
     }
-    if (!statuses[k].IsNotFound()) return FromRocks(statuses[k], "reading dedup keys");
-    const Event& event = events[c.index];
-    result.outcome = IngestOutcome::kApplied;
-    rocksdb::Status put = batch.Put(s.cf(internal::kDedupCf), c.dedup_key,
-                                    internal::EncodeEventTime(absl::ToUnixMicros(event.time)));
-    COHORT_RETURN_IF_ERROR(FromRocks(put, "building write batch"));
-    Operands& ops = per_customer[c.customer_key];
-    internal::MergeAggregates(internal::AggregatesOfEvent(event), &ops.aggregates);
-    *ops.history.add_items() = internal::HistoryItemOfEvent(event);  // normalized below
+    if (!claimed.empty()) {
+      rocksdb::WriteBatch batch;
+      const IngestFamilies families{s.cf(internal::kDedupCf), s.cf(internal::kAggregatesCf),
+                                    s.cf(internal::kHistoryCf), o.history_cap};
+      COHORT_RETURN_IF_ERROR(BuildIngestBatch(families, events, candidates, claimed, &batch));
+      rocksdb::WriteOptions write;
+      write.sync = durability == Durability::kSync;
+      COHORT_RETURN_IF_ERROR(FromRocks(s.db_->Write(write, &batch), "writing ingest batch"));
+      for (size_t k : claimed) results[candidates[k].index].outcome = IngestOutcome::kApplied;
+    }
+    for (const std::shared_ptr<Flight>& other : waits) other->done.WaitForNotification();
+    pending = std::move(deferred);
   }
-  if (per_customer.empty()) return results;
-  std::string value;
-  for (auto& [customer_key, ops] : per_customer) {
-    const rocksdb::Slice key(customer_key.data(), customer_key.size());
-    ops.aggregates.SerializeToString(&value);
-    COHORT_RETURN_IF_ERROR(
-        FromRocks(batch.Merge(s.cf(internal::kAggregatesCf), key, value), "building write batch"));
-    records::History history;  // newest first, capped
-    internal::MergeHistories(std::move(ops.history), o.history_cap, &history);
-    history.SerializeToString(&value);
-    COHORT_RETURN_IF_ERROR(
-        FromRocks(batch.Merge(s.cf(internal::kHistoryCf), key, value), "building write batch"));
-  }
-  rocksdb::WriteOptions write;
-  write.sync = durability == Durability::kSync;
-  COHORT_RETURN_IF_ERROR(FromRocks(s.db_->Write(write, &batch), "writing ingest batch"));
   return results;
 }
 

@@ -26,7 +26,6 @@ struct StoreOptions {
   uint32_t history_cap = 200;                 // recent interactions kept per customer
   uint32_t attribute_versions = 8;            // versions kept per attribute for as_of reads
   uint64_t block_cache_bytes = 256ull << 20;  // shared LRU block cache for all column families
-  uint32_t lock_stripes = 4096;               // dedup lock striping (concurrency of ingest)
   // Wall clock: validation of event times, retention cut-off. A seam for tests.
   std::function<absl::Time()> clock = [] { return absl::Now(); };
 };

@@ -176,6 +176,45 @@ TEST_F(StorageIngestTest, ConcurrentIngestOfSameEventsCountsEachOnce) {
   EXPECT_EQ(total, kEvents);
 }
 
+// Every thread sends the very same batch at the same moment, round after round, so calls
+// find each other's claims on the dedup keys (and wait for them) instead of stored keys.
+TEST_F(StorageIngestTest, SimultaneousIdenticalBatchesApplyEachEventOnce) {
+  constexpr int kThreads = 6, kRounds = 20, kBatch = 50;
+  std::atomic<int> applied{0}, duplicates{0}, failures{0};
+  for (int round = 0; round < kRounds; ++round) {
+    std::vector<Event> batch;
+    for (int i = 0; i < kBatch; ++i) {
+      batch.push_back(
+          MakeEvent(absl::StrCat("r", round, "-", i), absl::StrCat("cust-", i % 5), T0()));
+    }
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        ++ready;
+        while (ready.load() < kThreads) {
+        }
+        auto results = store_->Ingest(batch, t % 2 == 0 ? Durability::kSync : Durability::kAsync);
+        if (!results.ok()) {
+          ++failures;
+          return;
+        }
+        for (const auto& r : *results) {
+          if (r.outcome == IngestOutcome::kApplied) ++applied;
+          if (r.outcome == IngestOutcome::kDuplicate) ++duplicates;
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+  }
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(applied.load(), kRounds * kBatch);
+  EXPECT_EQ(duplicates.load(), (kThreads - 1) * kRounds * kBatch);
+  int64_t total = 0;
+  for (int c = 0; c < 5; ++c) total += LifetimeCount(absl::StrCat("cust-", c));
+  EXPECT_EQ(total, kRounds * kBatch);
+}
+
 TEST_F(StorageIngestTest, ReopenSeesEverythingAcknowledged) {
   Ingest({MakeEvent("s1", "dave", T0()), MakeEvent("s2", "dave", T0())}, Durability::kSync);
   Ingest({MakeEvent("a1", "dave", T0())}, Durability::kAsync);
