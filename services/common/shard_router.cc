@@ -69,14 +69,36 @@ struct FanOutSpec {
   std::function<void(const SubCall<Request, Response>&, const absl::Status&)> on_done;
 };
 
+// A completion queue per calling thread, reused by all its router calls (making one per
+// call was a measurable part of a small call's CPU). Every call drains all of its own
+// completions, so nothing is left in the queue between calls. Shut down and drained when
+// the thread exits.
+class CallerQueue {
+ public:
+  static grpc::CompletionQueue& Get() {
+    thread_local CallerQueue queue;
+    return queue.cq_;
+  }
+  ~CallerQueue() {
+    cq_.Shutdown();
+    void* tag = nullptr;
+    bool ok = false;
+    while (cq_.Next(&tag, &ok)) {
+    }
+  }
+
+ private:
+  grpc::CompletionQueue cq_;
+};
+
 // Starts every call and waits for all of them. The completions are drained on the calling
-// thread from a completion queue of its own, so a call costs no hand-off to another thread
+// thread from its own completion queue, so a call costs no hand-off to another thread
 // (bench/: the callback API's wake-up of the waiting caller cost more CPU than the RPC).
 template <class Request, class Response>
 void RunInParallel(const std::vector<std::unique_ptr<SubCall<Request, Response>>>& calls,
                    absl::Duration deadline, const FanOutSpec<Request, Response>& spec) {
   if (calls.empty()) return;
-  grpc::CompletionQueue cq;
+  grpc::CompletionQueue& cq = CallerQueue::Get();
   std::vector<absl::Time> started(calls.size());
   std::vector<std::unique_ptr<grpc::ClientAsyncResponseReader<Response>>> readers(calls.size());
   for (size_t i = 0; i < calls.size(); ++i) {
@@ -89,14 +111,9 @@ void RunInParallel(const std::vector<std::unique_ptr<SubCall<Request, Response>>
   for (size_t done = 0; done < calls.size(); ++done) {
     void* tag = nullptr;
     bool ok = false;
-    if (!cq.Next(&tag, &ok)) break;  // not reached: the queue is shut down below
+    if (!cq.Next(&tag, &ok)) break;  // not reached: the queue lives as long as the thread
     const size_t i = reinterpret_cast<size_t>(tag);
     calls[i]->latency = absl::Now() - started[i];
-  }
-  cq.Shutdown();
-  void* tag = nullptr;
-  bool ok = false;
-  while (cq.Next(&tag, &ok)) {
   }
 }
 
