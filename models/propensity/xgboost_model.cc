@@ -349,7 +349,8 @@ absl::StatusOr<Explanation> XgbModel::Explain(absl::Span<const double> features,
   std::vector<float> data;
   COHORT_RETURN_IF_ERROR(ToFloats(features, data));
   COHORT_ASSIGN_OR_RETURN(const std::vector<float> margin, Run(data, 1, /*type=margin*/ 1));
-  COHORT_ASSIGN_OR_RETURN(const std::vector<float> contribs, Run(data, 1, /*type=contribs*/ 2));
+  COHORT_ASSIGN_OR_RETURN(const std::vector<float> contribs,
+                          Run(data, 1, /*type=approx contribs*/ 3));
   const size_t d = feature_names_.size();
   if (contribs.size() != d + 1) {
     return absl::InternalError(

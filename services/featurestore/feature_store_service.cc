@@ -60,9 +60,9 @@ grpc::ServerUnaryReactor* FeatureStoreService::UpsertAttributes(
   return RunUnary(context, request, response, &RequestHandler::UpsertAttributes);
 }
 
-// GetFeatures answers inline on the callback thread: it reads the block cache (or SSD) and
-// computes features for at most 1,000 customers, a few µs each, while a hand-off to a worker
-// thread cost more CPU than the whole read at small batches (docs/benchmarks.md).
+// GetFeatures, GetProfile and GetHistory answer inline on the callback thread: they read the
+// block cache (or SSD), a few µs per customer (GetFeatures: at most 1,000), while a hand-off
+// to a worker thread cost more CPU than the whole read at small batches (docs/benchmarks.md).
 grpc::ServerUnaryReactor* FeatureStoreService::GetFeatures(grpc::CallbackServerContext* context,
                                                            const v1::GetFeaturesRequest* request,
                                                            v1::GetFeaturesResponse* response) {
@@ -72,13 +72,13 @@ grpc::ServerUnaryReactor* FeatureStoreService::GetFeatures(grpc::CallbackServerC
 grpc::ServerUnaryReactor* FeatureStoreService::GetProfile(grpc::CallbackServerContext* context,
                                                           const v1::GetProfileRequest* request,
                                                           v1::GetProfileResponse* response) {
-  return RunUnary(context, request, response, &RequestHandler::GetProfile);
+  return RunInline(context, request, response, &RequestHandler::GetProfile);
 }
 
 grpc::ServerUnaryReactor* FeatureStoreService::GetHistory(grpc::CallbackServerContext* context,
                                                           const v1::GetHistoryRequest* request,
                                                           v1::GetHistoryResponse* response) {
-  return RunUnary(context, request, response, &RequestHandler::GetHistory);
+  return RunInline(context, request, response, &RequestHandler::GetHistory);
 }
 
 grpc::ServerUnaryReactor* FeatureStoreService::EraseCustomer(

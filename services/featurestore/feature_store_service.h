@@ -1,7 +1,7 @@
 // cohort.v1.FeatureStore on gRPC's callback API. Writes, exports and checkpoints run on a
 // WorkerPool thread (they wait for fsync or scan: gRPC's callback threads must not block on
-// them); GetFeatures, ListFeatures and NodeInfo answer inline. The RequestHandler does the
-// work.
+// them); the reads (GetFeatures, GetProfile, GetHistory, ListFeatures, NodeInfo) answer
+// inline. The RequestHandler does the work.
 #pragma once
 
 #include "cohort/v1/feature_store.grpc.pb.h"

@@ -46,6 +46,22 @@ class StorageIngestTest : public ::testing::Test {
     return results.ok() ? *results : std::vector<IngestResult>();
   }
 
+  // Outcomes of concurrent Ingest calls, added up across threads.
+  struct Tally {
+    std::atomic<int> applied{0}, duplicates{0}, failures{0};
+  };
+  void IngestCounting(const std::vector<Event>& events, Durability durability, Tally& tally) {
+    auto results = store_->Ingest(events, durability);
+    if (!results.ok()) {
+      ++tally.failures;
+      return;
+    }
+    for (const auto& r : *results) {
+      if (r.outcome == IngestOutcome::kApplied) ++tally.applied;
+      if (r.outcome == IngestOutcome::kDuplicate) ++tally.duplicates;
+    }
+  }
+
   int64_t LifetimeCount(const std::string& customer) {
     auto profile = store_->GetProfile(customer);
     EXPECT_TRUE(profile.ok()) << profile.status();
@@ -147,7 +163,7 @@ TEST_F(StorageIngestTest, ConcurrentIngestOfSameEventsCountsEachOnce) {
   for (int i = 0; i < kEvents; ++i) {
     events.push_back(MakeEvent(absl::StrCat("evt-", i), absl::StrCat("cust-", i % 7), T0()));
   }
-  std::atomic<int> applied{0}, duplicates{0}, failures{0};
+  Tally tally;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -156,21 +172,13 @@ TEST_F(StorageIngestTest, ConcurrentIngestOfSameEventsCountsEachOnce) {
         const int batch = (b * (t + 1) + t) % (kEvents / kBatch);
         std::vector<Event> slice(events.begin() + batch * kBatch,
                                  events.begin() + (batch + 1) * kBatch);
-        auto results = store_->Ingest(slice, t % 2 == 0 ? Durability::kSync : Durability::kAsync);
-        if (!results.ok()) {
-          ++failures;
-          continue;
-        }
-        for (const auto& r : *results) {
-          if (r.outcome == IngestOutcome::kApplied) ++applied;
-          if (r.outcome == IngestOutcome::kDuplicate) ++duplicates;
-        }
+        IngestCounting(slice, t % 2 == 0 ? Durability::kSync : Durability::kAsync, tally);
       }
     });
   }
   for (auto& thread : threads) thread.join();
-  EXPECT_EQ(failures.load(), 0);
-  EXPECT_EQ(applied.load(), kEvents);
+  EXPECT_EQ(tally.failures.load(), 0);
+  EXPECT_EQ(tally.applied.load(), kEvents);
   int64_t total = 0;
   for (int c = 0; c < 7; ++c) total += LifetimeCount(absl::StrCat("cust-", c));
   EXPECT_EQ(total, kEvents);
@@ -180,7 +188,7 @@ TEST_F(StorageIngestTest, ConcurrentIngestOfSameEventsCountsEachOnce) {
 // find each other's claims on the dedup keys (and wait for them) instead of stored keys.
 TEST_F(StorageIngestTest, SimultaneousIdenticalBatchesApplyEachEventOnce) {
   constexpr int kThreads = 6, kRounds = 20, kBatch = 50;
-  std::atomic<int> applied{0}, duplicates{0}, failures{0};
+  Tally tally;
   for (int round = 0; round < kRounds; ++round) {
     std::vector<Event> batch;
     for (int i = 0; i < kBatch; ++i) {
@@ -194,22 +202,14 @@ TEST_F(StorageIngestTest, SimultaneousIdenticalBatchesApplyEachEventOnce) {
         ++ready;
         while (ready.load() < kThreads) {
         }
-        auto results = store_->Ingest(batch, t % 2 == 0 ? Durability::kSync : Durability::kAsync);
-        if (!results.ok()) {
-          ++failures;
-          return;
-        }
-        for (const auto& r : *results) {
-          if (r.outcome == IngestOutcome::kApplied) ++applied;
-          if (r.outcome == IngestOutcome::kDuplicate) ++duplicates;
-        }
+        IngestCounting(batch, t % 2 == 0 ? Durability::kSync : Durability::kAsync, tally);
       });
     }
     for (auto& thread : threads) thread.join();
   }
-  EXPECT_EQ(failures.load(), 0);
-  EXPECT_EQ(applied.load(), kRounds * kBatch);
-  EXPECT_EQ(duplicates.load(), (kThreads - 1) * kRounds * kBatch);
+  EXPECT_EQ(tally.failures.load(), 0);
+  EXPECT_EQ(tally.applied.load(), kRounds * kBatch);
+  EXPECT_EQ(tally.duplicates.load(), (kThreads - 1) * kRounds * kBatch);
   int64_t total = 0;
   for (int c = 0; c < 5; ++c) total += LifetimeCount(absl::StrCat("cust-", c));
   EXPECT_EQ(total, kRounds * kBatch);
