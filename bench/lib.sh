@@ -15,9 +15,11 @@ bench_build() {
   registry="$build/features.registry"
 }
 
-# cluster_up DIR NODES: starts NODES store shards (default durability, sync) in DIR.
+# cluster_up DIR NODES: starts NODES store shards (default durability, sync) in DIR, each
+# with --block_cache_mb=$block_cache_mb when that is set.
 cluster_up() {
-  "$root/deploy/local/cohort-local" up --dir "$1" --build "$build" --nodes "$2"
+  "$root/deploy/local/cohort-local" up --dir "$1" --build "$build" --nodes "$2" \
+    ${block_cache_mb:+--store_flag=--block_cache_mb=$block_cache_mb}
 }
 
 # cluster_down DIR: stops the store shards and the scorer of DIR (if any), quietly.

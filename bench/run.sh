@@ -9,11 +9,13 @@
 # Usage: bench/run.sh [--quick] [--customers N] [--days D] [--build DIR] [--out DIR]
 #                     [--nodes N] [--concurrency C] [--train_customers N]
 #                     [--ingest_batch B] [--streams S] [--scale_results FILE]
+#                     [--block_cache_mb MB]
 #   default: 1,000,000 customers, 10 s runs;  --quick: 100,000 customers, 4 s runs.
 #   --train_customers: customers the models are trained on (default 20000; docs/benchmarks.md);
 #   --ingest_batch / --streams: events per IngestStream request / concurrent streams of the
 #   one-node ingest run (default 1000 / 4); --scale_results: a bench/scale.sh results file
-#   whose sizes are added to the table and its targets.
+#   whose sizes are added to the table and its targets; --block_cache_mb: each store node's
+#   block cache (default: cohort-store's 256 MiB; give one node what three would have).
 # Results: <out>/results.jsonl (one JSON object per run), <out>/results.md (the table).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,6 +31,7 @@ train_customers=20000
 ingest_batch=1000
 streams=4
 scale_results=""
+block_cache_mb=""
 while (($#)); do
   case "$1" in
     --quick) customers=100000; duration=4s; warmup=1s ;;
@@ -42,7 +45,8 @@ while (($#)); do
     --ingest_batch) ingest_batch=$2; shift ;;
     --streams) streams=$2; shift ;;
     --scale_results) scale_results=$(realpath "$2"); shift ;;
-    -h|--help) sed -n 2,17p "$0"; exit 0 ;;
+    --block_cache_mb) block_cache_mb=$2; shift ;;
+    -h|--help) sed -n 2,19p "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
