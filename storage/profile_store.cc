@@ -306,53 +306,57 @@ absl::StatusOr<std::vector<IngestResult>> ProfileStore::Ingest(absl::Span<const 
   std::vector<size_t> pending(candidates.size());
   for (size_t k = 0; k < pending.size(); ++k) pending[k] = k;
   while (!pending.empty()) {
-    auto flight = std::make_shared<Flight>();
-    ClaimRelease release(s.claims_, flight);
     std::vector<std::shared_ptr<Flight>> waits;
     std::vector<size_t> deferred;
-    std::vector<size_t> claimed;
-    {
-      const size_t n = pending.size();
-      std::vector<rocksdb::Slice> keys;
-      keys.reserve(n);
-      for (size_t k : pending) keys.emplace_back(candidates[k].dedup_key);
-      std::vector<rocksdb::PinnableSlice> seen(n);
-      std::vector<rocksdb::Status> statuses(n);
-      std::lock_guard<std::mutex> lock(s.claims_.mu);
-      s.db_->MultiGet(rocksdb::ReadOptions(), s.cf(internal::kDedupCf), n, keys.data(), seen.data(),
-                      statuses.data());
-      for (size_t j = 0; j < n; ++j) {
-        if (!statuses[j].ok() && !statuses[j].IsNotFound()) {
-          return FromRocks(statuses[j], "reading dedup keys");
+    {  // This round's claims are released (and their waiters woken) at the end of the block,
+       // before this call waits for others: a waiting call holds no claims.
+      ClaimRelease release(s.claims_, std::make_shared<Flight>());
+      std::vector<size_t> claimed;
+      {
+        const size_t n = pending.size();
+        std::vector<rocksdb::Slice> keys;
+        keys.reserve(n);
+        for (size_t k : pending) keys.emplace_back(candidates[k].dedup_key);
+        std::vector<rocksdb::PinnableSlice> seen(n);
+        std::vector<rocksdb::Status> statuses(n);
+        std::lock_guard<std::mutex> lock(s.claims_.mu);
+        s.db_->MultiGet(rocksdb::ReadOptions(), s.cf(internal::kDedupCf), n, keys.data(),
+                        seen.data(), statuses.data());
+        for (size_t j = 0; j < n; ++j) {
+          if (!statuses[j].ok() && !statuses[j].IsNotFound()) {
+            return FromRocks(statuses[j], "reading dedup keys");
+          }
+        }
+        for (size_t j = 0; j < n; ++j) {
+          const IngestCandidate& c = candidates[pending[j]];
+          if (statuses[j].ok() || taken.contains(c.dedup_key)) {
+            results[c.index].outcome = IngestOutcome::kDuplicate;
+            continue;
+          }
+          auto other = s.claims_.in_flight.find(c.dedup_key);
+          if (other != s.claims_.in_flight.end()) {
+            waits.push_back(other->second);
+            deferred.push_back(pending[j]);
+            continue;
+          }
+          release.Claim(c.dedup_key);
+          taken.insert(c.dedup_key);
+          claimed.push_back(pending[j]);
         }
       }
-      for (size_t j = 0; j < n; ++j) {
-        const IngestCandidate& c = candidates[pending[j]];
-        if (statuses[j].ok() || taken.contains(c.dedup_key)) {
-          results[c.index].outcome = IngestOutcome::kDuplicate;
-          continue;
-        }
-        auto other = s.claims_.in_flight.find(c.dedup_key);
-        if (other != s.claims_.in_flight.end()) {
-          waits.push_back(other->second);
-          deferred.push_back(pending[j]);
-          continue;
-        }
-        release.Claim(c.dedup_key);
-        taken.insert(c.dedup_key);
-        claimed.push_back(pending[j]);
+      if (!claimed.empty()) {
+        if (o.ingest_hook) o.ingest_hook("claimed");
+        rocksdb::WriteBatch batch;
+        const IngestFamilies families{s.cf(internal::kDedupCf), s.cf(internal::kAggregatesCf),
+                                      s.cf(internal::kHistoryCf), o.history_cap};
+        COHORT_RETURN_IF_ERROR(BuildIngestBatch(families, events, candidates, claimed, &batch));
+        rocksdb::WriteOptions write;
+        write.sync = durability == Durability::kSync;
+        COHORT_RETURN_IF_ERROR(FromRocks(s.db_->Write(write, &batch), "writing ingest batch"));
+        for (size_t k : claimed) results[candidates[k].index].outcome = IngestOutcome::kApplied;
       }
     }
-    if (!claimed.empty()) {
-      rocksdb::WriteBatch batch;
-      const IngestFamilies families{s.cf(internal::kDedupCf), s.cf(internal::kAggregatesCf),
-                                    s.cf(internal::kHistoryCf), o.history_cap};
-      COHORT_RETURN_IF_ERROR(BuildIngestBatch(families, events, candidates, claimed, &batch));
-      rocksdb::WriteOptions write;
-      write.sync = durability == Durability::kSync;
-      COHORT_RETURN_IF_ERROR(FromRocks(s.db_->Write(write, &batch), "writing ingest batch"));
-      for (size_t k : claimed) results[candidates[k].index].outcome = IngestOutcome::kApplied;
-    }
+    if (!waits.empty() && o.ingest_hook) o.ingest_hook("waiting");
     for (const std::shared_ptr<Flight>& other : waits) other->done.WaitForNotification();
     pending = std::move(deferred);
   }

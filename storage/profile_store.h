@@ -28,6 +28,10 @@ struct StoreOptions {
   uint64_t block_cache_bytes = 256ull << 20;  // shared LRU block cache for all column families
   // Wall clock: validation of event times, retention cut-off. A seam for tests.
   std::function<absl::Time()> clock = [] { return absl::Now(); };
+  // A seam for tests of concurrent ingest: when set, Ingest calls it with "claimed" after a
+  // round claimed its events' dedup keys (before writing them) and with "waiting" before it
+  // waits for another call's claims.
+  std::function<void(absl::string_view stage)> ingest_hook;
 };
 
 struct StoreStats {

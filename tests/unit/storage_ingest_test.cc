@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/hash.h"
 #include "common/time_util.h"
@@ -30,6 +31,7 @@ class StorageIngestTest : public ::testing::Test {
   StoreOptions Options() {
     StoreOptions o = TestStoreOptions(dir_.path() + "/db", 16, clock_);
     o.history_cap = 5;
+    o.ingest_hook = hook_;
     return o;
   }
 
@@ -71,6 +73,7 @@ class StorageIngestTest : public ::testing::Test {
     return count;
   }
 
+  std::function<void(absl::string_view)> hook_;  // StoreOptions::ingest_hook
   FakeClock clock_{T0()};
   TempDir dir_{"cohort-ingest"};
   std::unique_ptr<ProfileStore> store_;
@@ -213,6 +216,45 @@ TEST_F(StorageIngestTest, SimultaneousIdenticalBatchesApplyEachEventOnce) {
   int64_t total = 0;
   for (int c = 0; c < 5; ++c) total += LifetimeCount(absl::StrCat("cust-", c));
   EXPECT_EQ(total, kRounds * kBatch);
+}
+
+// The claims path, made deterministic with the ingest hook: the first call claims its keys
+// and is held before writing until a second call with the same events has found them
+// claimed and waits; the second then finds them written and reports duplicates.
+TEST_F(StorageIngestTest, ACallWaitsForAnotherCallsClaimsThenSeesDuplicates) {
+  absl::Notification first_claimed, second_waiting;
+  std::atomic<int> claims{0};
+  std::atomic<bool> waited{false};
+  hook_ = [&](absl::string_view stage) {
+    if (stage == "claimed" && claims++ == 0) {
+      first_claimed.Notify();
+      EXPECT_TRUE(second_waiting.WaitForNotificationWithTimeout(absl::Seconds(60)));
+    }
+    if (stage == "waiting" && !waited.exchange(true)) second_waiting.Notify();
+  };
+  store_.reset();
+  Open();
+  std::vector<Event> batch;
+  for (int i = 0; i < 30; ++i) {
+    batch.push_back(MakeEvent(absl::StrCat("c-", i), absl::StrCat("cust-", i % 3), T0()));
+  }
+  std::vector<IngestResult> first, second;
+  std::thread a([&] { first = Ingest(batch); });
+  ASSERT_TRUE(first_claimed.WaitForNotificationWithTimeout(absl::Seconds(60)));
+  std::thread b([&] { second = Ingest(batch); });
+  a.join();
+  b.join();
+  EXPECT_TRUE(waited.load());
+  EXPECT_EQ(claims.load(), 1);  // the second call never claimed (nor wrote) anything
+  ASSERT_EQ(first.size(), batch.size());
+  ASSERT_EQ(second.size(), batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    EXPECT_EQ(first[i].outcome, IngestOutcome::kApplied) << i;
+    EXPECT_EQ(second[i].outcome, IngestOutcome::kDuplicate) << i;
+  }
+  int64_t total = 0;
+  for (int c = 0; c < 3; ++c) total += LifetimeCount(absl::StrCat("cust-", c));
+  EXPECT_EQ(total, 30);
 }
 
 TEST_F(StorageIngestTest, ReopenSeesEverythingAcknowledged) {
