@@ -9,7 +9,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "common/status_macros.h"
 #include "common/validation.h"
 #include "google/protobuf/arena.h"
@@ -19,6 +18,7 @@
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
 #include "storage/feature_eval.h"
+#include "storage/ingest_claims.h"
 #include "storage/input_checks.h"
 #include "storage/keys.h"
 #include "storage/merge_operators.h"
@@ -31,52 +31,6 @@ namespace cohort::storage {
 
 using internal::ColumnFamily;
 using internal::FromRocks;
-
-namespace {
-
-// The completion of one Ingest round (see DedupClaims).
-struct Flight {
-  absl::Notification done;
-};
-
-// Dedup keys of events being written by some Ingest call right now: claimed after the
-// lookup found them absent, released once the write returned, each with the claiming
-// round's completion. Exactly-once without holding a lock across the (fsync'ing) write, so
-// concurrent batches share RocksDB's group commit: see ProfileStore::Ingest.
-struct DedupClaims {
-  std::mutex mu;
-  absl::flat_hash_map<std::string, std::shared_ptr<Flight>> in_flight;
-};
-
-// Releases one Ingest round's claims, then wakes the calls waiting for them, whatever way
-// the round ends.
-class ClaimRelease {
- public:
-  ClaimRelease(DedupClaims& claims, std::shared_ptr<Flight> flight)
-      : claims_(claims), flight_(std::move(flight)) {}
-  ~ClaimRelease() {
-    {
-      std::lock_guard<std::mutex> lock(claims_.mu);
-      for (const std::string* key : keys_) claims_.in_flight.erase(*key);
-    }
-    flight_->done.Notify();
-  }
-  ClaimRelease(const ClaimRelease&) = delete;
-  ClaimRelease& operator=(const ClaimRelease&) = delete;
-
-  // Claims `key` for this round; the caller holds claims.mu. `key` must outlive *this.
-  void Claim(const std::string& key) {
-    claims_.in_flight.emplace(key, flight_);
-    keys_.push_back(&key);
-  }
-
- private:
-  DedupClaims& claims_;
-  std::shared_ptr<Flight> flight_;
-  std::vector<const std::string*> keys_;
-};
-
-}  // namespace
 
 class ProfileStore::Impl {
  public:
@@ -95,7 +49,7 @@ class ProfileStore::Impl {
   std::shared_ptr<const FeatureRegistry> registry_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<std::unique_ptr<rocksdb::ColumnFamilyHandle>> handles_;  // by ColumnFamily
-  DedupClaims claims_;
+  internal::DedupClaims claims_;                                       // ingest_claims.h
 };
 
 namespace {
@@ -226,9 +180,7 @@ struct IngestCandidate {
   std::string dedup_key;
 };
 
-// One WriteBatch for the events `chosen` (positions into `candidates`, in key order): a Put
-// of each dedup key, then per customer one Merge of the events' aggregates and one of their
-// history, in key order (the memtable's skiplist inserts sorted keys cheaply).
+// The column families an ingest batch writes, and the history cap.
 struct IngestFamilies {
   rocksdb::ColumnFamilyHandle* dedup;
   rocksdb::ColumnFamilyHandle* aggregates;
@@ -236,6 +188,9 @@ struct IngestFamilies {
   size_t history_cap;
 };
 
+// One WriteBatch for the events `chosen` (positions into `candidates`, in key order): a Put
+// of each dedup key, then per customer one Merge of the events' aggregates and one of their
+// history, in key order (the memtable's skiplist inserts sorted keys cheaply).
 absl::Status BuildIngestBatch(const IngestFamilies& cf, absl::Span<const Event> events,
                               const std::vector<IngestCandidate>& candidates,
                               const std::vector<size_t>& chosen, rocksdb::WriteBatch* batch) {
@@ -269,6 +224,27 @@ absl::Status BuildIngestBatch(const IngestFamilies& cf, absl::Span<const Event> 
   return absl::OkStatus();
 }
 
+// Which of `keys` the dedup family holds: one MultiGet.
+absl::StatusOr<std::vector<bool>> StoredDedupKeys(rocksdb::DB& db,
+                                                  rocksdb::ColumnFamilyHandle* dedup,
+                                                  absl::Span<const std::string* const> keys) {
+  const size_t n = keys.size();
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(n);
+  for (const std::string* key : keys) slices.emplace_back(*key);
+  std::vector<rocksdb::PinnableSlice> values(n);
+  std::vector<rocksdb::Status> statuses(n);
+  db.MultiGet(rocksdb::ReadOptions(), dedup, n, slices.data(), values.data(), statuses.data());
+  std::vector<bool> stored(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (!statuses[i].ok() && !statuses[i].IsNotFound()) {
+      return FromRocks(statuses[i], "reading dedup keys");
+    }
+    stored[i] = statuses[i].ok();
+  }
+  return stored;
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<IngestResult>> ProfileStore::Ingest(absl::Span<const Event> events,
@@ -298,66 +274,46 @@ absl::StatusOr<std::vector<IngestResult>> ProfileStore::Ingest(absl::Span<const 
       candidates.begin(), candidates.end(),
       [](const IngestCandidate& a, const IngestCandidate& b) { return a.dedup_key < b.dedup_key; });
 
-  // Rounds: look the dedup keys up and claim the absent ones (under claims.mu), write the
-  // claimed events (no lock held: concurrent calls share fsyncs), release the claims. An
-  // event whose key another call has claimed is deferred until that call's round ends, then
-  // looked up again: it is a duplicate if that write succeeded, and ours to apply if not.
-  absl::flat_hash_set<absl::string_view> taken;  // keys applied (or claimed) by this call
+  // Rounds (storage/ingest_claims.h): look the pending events' dedup keys up and claim the
+  // absent ones, write the claimed events with no lock held, release the claims, then wait
+  // for the calls holding deferred events' keys and look those up again.
+  const internal::DedupClaims::StoredFn stored = [&s](absl::Span<const std::string* const> keys) {
+    return StoredDedupKeys(*s.db_, s.cf(internal::kDedupCf), keys);
+  };
+  const IngestFamilies families{s.cf(internal::kDedupCf), s.cf(internal::kAggregatesCf),
+                                s.cf(internal::kHistoryCf), o.history_cap};
+  absl::flat_hash_set<absl::string_view> taken;  // keys this call applied or claimed
   std::vector<size_t> pending(candidates.size());
   for (size_t k = 0; k < pending.size(); ++k) pending[k] = k;
   while (!pending.empty()) {
-    std::vector<std::shared_ptr<Flight>> waits;
-    std::vector<size_t> deferred;
-    {  // This round's claims are released (and their waiters woken) at the end of the block,
-       // before this call waits for others: a waiting call holds no claims.
-      ClaimRelease release(s.claims_, std::make_shared<Flight>());
-      std::vector<size_t> claimed;
-      {
-        const size_t n = pending.size();
-        std::vector<rocksdb::Slice> keys;
-        keys.reserve(n);
-        for (size_t k : pending) keys.emplace_back(candidates[k].dedup_key);
-        std::vector<rocksdb::PinnableSlice> seen(n);
-        std::vector<rocksdb::Status> statuses(n);
-        std::lock_guard<std::mutex> lock(s.claims_.mu);
-        s.db_->MultiGet(rocksdb::ReadOptions(), s.cf(internal::kDedupCf), n, keys.data(),
-                        seen.data(), statuses.data());
-        for (size_t j = 0; j < n; ++j) {
-          if (!statuses[j].ok() && !statuses[j].IsNotFound()) {
-            return FromRocks(statuses[j], "reading dedup keys");
-          }
-        }
-        for (size_t j = 0; j < n; ++j) {
-          const IngestCandidate& c = candidates[pending[j]];
-          if (statuses[j].ok() || taken.contains(c.dedup_key)) {
-            results[c.index].outcome = IngestOutcome::kDuplicate;
-            continue;
-          }
-          auto other = s.claims_.in_flight.find(c.dedup_key);
-          if (other != s.claims_.in_flight.end()) {
-            waits.push_back(other->second);
-            deferred.push_back(pending[j]);
-            continue;
-          }
-          release.Claim(c.dedup_key);
-          taken.insert(c.dedup_key);
-          claimed.push_back(pending[j]);
-        }
+    std::vector<const std::string*> keys;
+    keys.reserve(pending.size());
+    for (size_t k : pending) keys.push_back(&candidates[k].dedup_key);
+    internal::ClaimPlan plan;
+    {  // The round's claims are released when it ends, before this call waits for others.
+      internal::DedupClaims::Round round(s.claims_);
+      COHORT_ASSIGN_OR_RETURN(plan, s.claims_.LookUpAndClaim(keys, stored, taken, round));
+      for (size_t i : plan.duplicates) {
+        results[candidates[pending[i]].index].outcome = IngestOutcome::kDuplicate;
       }
-      if (!claimed.empty()) {
+      if (!plan.claimed.empty()) {
         if (o.ingest_hook) o.ingest_hook("claimed");
+        std::vector<size_t> chosen;
+        chosen.reserve(plan.claimed.size());
+        for (size_t i : plan.claimed) chosen.push_back(pending[i]);
         rocksdb::WriteBatch batch;
-        const IngestFamilies families{s.cf(internal::kDedupCf), s.cf(internal::kAggregatesCf),
-                                      s.cf(internal::kHistoryCf), o.history_cap};
-        COHORT_RETURN_IF_ERROR(BuildIngestBatch(families, events, candidates, claimed, &batch));
+        COHORT_RETURN_IF_ERROR(BuildIngestBatch(families, events, candidates, chosen, &batch));
         rocksdb::WriteOptions write;
         write.sync = durability == Durability::kSync;
         COHORT_RETURN_IF_ERROR(FromRocks(s.db_->Write(write, &batch), "writing ingest batch"));
-        for (size_t k : claimed) results[candidates[k].index].outcome = IngestOutcome::kApplied;
+        for (size_t k : chosen) results[candidates[k].index].outcome = IngestOutcome::kApplied;
       }
     }
-    if (!waits.empty() && o.ingest_hook) o.ingest_hook("waiting");
-    for (const std::shared_ptr<Flight>& other : waits) other->done.WaitForNotification();
+    if (!plan.waits.empty() && o.ingest_hook) o.ingest_hook("waiting");
+    for (const auto& holder : plan.waits) holder->done.WaitForNotification();
+    std::vector<size_t> deferred;
+    deferred.reserve(plan.deferred.size());
+    for (size_t i : plan.deferred) deferred.push_back(pending[i]);
     pending = std::move(deferred);
   }
   return results;
