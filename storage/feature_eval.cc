@@ -174,9 +174,6 @@ class Evaluator {
       : plan_(registry.plan()),
         features_(registry.features()),
         sel_(selection),
-        needs_(selection.needs),
-        active_(selection.active),
-        last_groups_(selection.last_groups),
         records_(records),
         as_of_us_(absl::ToUnixMicros(as_of)),
         cutoff_(ExclusiveEndDay(as_of)),
@@ -198,9 +195,6 @@ class Evaluator {
   const EvalPlan& plan_;
   const std::vector<FeatureDef>& features_;
   const SelectionPlan& sel_;
-  const std::vector<GroupNeeds>& needs_;
-  const absl::InlinedVector<ActiveFilter, 12>& active_;
-  const absl::InlinedVector<size_t, 4>& last_groups_;
   const CustomerRecords& records_;
   const int64_t as_of_us_;
   const int32_t cutoff_;     // first day not visible
@@ -217,35 +211,35 @@ class Evaluator {
 
 SelectionPlan BuildSelectionPlan(const FeatureRegistry& registry,
                                  const FeatureSelection& selection) {
-  const EvalPlan& plan_ = registry.plan();
-  const std::vector<FeatureDef>& features_ = registry.features();
+  const EvalPlan& plan = registry.plan();
+  const std::vector<FeatureDef>& features = registry.features();
   SelectionPlan out;
   out.indices = selection.indices;
-  std::vector<char>& needed_ = out.needed;
-  std::vector<GroupNeeds>& needs_ = out.needs;
-  const size_t n = features_.size();
-  needed_.assign(n, 0);
+  std::vector<char>& needed = out.needed;
+  std::vector<GroupNeeds>& needs = out.needs;
+  const size_t n = features.size();
+  needed.assign(n, 0);
   for (size_t i : selection.indices) {
-    if (i < n) needed_[i] = 1;
+    if (i < n) needed[i] = 1;
   }
   // Operands precede the features using them, so one backward sweep closes the set.
   for (size_t i = n; i-- > 0;) {
-    const FeatureProgram& p = features_[i].program;
-    if (needed_[i] && (p.op == Op::kRatio || p.op == Op::kAbandonRate)) {
-      needed_[p.num] = 1;
-      needed_[p.den] = 1;
+    const FeatureProgram& p = features[i].program;
+    if (needed[i] && (p.op == Op::kRatio || p.op == Op::kAbandonRate)) {
+      needed[p.num] = 1;
+      needed[p.den] = 1;
     }
   }
-  needs_.assign(plan_.groups.size(), GroupNeeds{});
+  needs.assign(plan.groups.size(), GroupNeeds{});
   for (size_t i = 0; i < n; ++i) {
-    if (!needed_[i]) continue;
-    const FeatureDef& def = features_[i];
+    if (!needed[i]) continue;
+    const FeatureDef& def = features[i];
     const Op op = def.program.op;
     if (def.source == FeatureSource::kAttribute || op == Op::kRatio || op == Op::kAbandonRate ||
         op == Op::kTenureDays) {
       continue;
     }
-    GroupNeeds& g = needs_[def.program.group];
+    GroupNeeds& g = needs[def.program.group];
     g.active = true;
     g.categories = g.categories || op == Op::kDistinctCategories || op == Op::kCategoryShare ||
                    op == Op::kTopCategory || op == Op::kTopCategoryShare;
@@ -253,14 +247,14 @@ SelectionPlan BuildSelectionPlan(const FeatureRegistry& registry,
     g.active_days = g.active_days || op == Op::kActiveDays;
     g.last_event = g.last_event || op == Op::kDaysSinceLast;
   }
-  for (size_t f = 0; f < plan_.filters.size(); ++f) {
+  for (size_t f = 0; f < plan.filters.size(); ++f) {
     ActiveFilter a;
-    a.filter = &plan_.filters[f];
-    for (size_t g : plan_.windows[f]) {
-      if (!needs_[g].active) continue;
+    a.filter = &plan.filters[f];
+    for (size_t g : plan.windows[f]) {
+      if (!needs[g].active) continue;
       a.windows.push_back(g);
-      a.days.push_back(plan_.groups[g].days);
-      a.segment_needs.push_back(needs_[g]);
+      a.days.push_back(plan.groups[g].days);
+      a.segment_needs.push_back(needs[g]);
     }
     for (size_t k = a.segment_needs.size(); k-- > 1;) {
       GroupNeeds& lower = a.segment_needs[k - 1];
@@ -269,10 +263,10 @@ SelectionPlan BuildSelectionPlan(const FeatureRegistry& registry,
       lower.channels = lower.channels || upper.channels;
       lower.active_days = lower.active_days || upper.active_days;
     }
-    const int lifetime = plan_.lifetime[f];
-    if (lifetime >= 0 && needs_[lifetime].active) {
+    const int lifetime = plan.lifetime[f];
+    if (lifetime >= 0 && needs[lifetime].active) {
       a.lifetime = lifetime;
-      if (needs_[lifetime].last_event) out.last_groups.push_back(lifetime);
+      if (needs[lifetime].last_event) out.last_groups.push_back(lifetime);
     }
     if (a.windows.empty() && a.lifetime < 0) continue;
     out.any_lifetime = out.any_lifetime || a.lifetime >= 0;
@@ -306,10 +300,10 @@ void Evaluator::LifetimePass() {
     }
     if (!sel_.any_lifetime) continue;
     const CellIds ids = IdsOf(cell);
-    for (const ActiveFilter& a : active_) {
+    for (const ActiveFilter& a : sel_.active) {
       if (a.lifetime < 0 || !Matches(*a.filter, ids)) continue;
       GroupState& s = state_[a.lifetime];
-      const GroupNeeds& needs = needs_[a.lifetime];
+      const GroupNeeds& needs = sel_.needs[a.lifetime];
       s.count += cell.count();
       s.quantity += cell.quantity();
       s.amount += cell.amount();
@@ -333,17 +327,18 @@ void Evaluator::LaterBucketsPass(int split) {
   for (int b = split; b < days.size(); ++b) {
     for (const records::Cell& cell : days[b].cells()) {
       const CellIds ids = IdsOf(cell);
-      for (const ActiveFilter& a : active_) {
+      for (const ActiveFilter& a : sel_.active) {
         if (a.lifetime < 0 || !Matches(*a.filter, ids)) continue;
         GroupState& s = state_[a.lifetime];
         s.count -= cell.count();
         s.quantity -= cell.quantity();
         s.amount -= cell.amount();
-        if (needs_[a.lifetime].categories) AddCategory(s, cell.category(), -cell.count(), false);
+        if (sel_.needs[a.lifetime].categories)
+          AddCategory(s, cell.category(), -cell.count(), false);
       }
     }
   }
-  for (const ActiveFilter& a : active_) {
+  for (const ActiveFilter& a : sel_.active) {
     // Exact zero rather than a rounding residue of the subtraction.
     if (a.lifetime >= 0 && state_[a.lifetime].count == 0) state_[a.lifetime].amount = 0;
   }
@@ -352,11 +347,11 @@ void Evaluator::LaterBucketsPass(int split) {
 void Evaluator::EarlierBucketsPass(int split) {
   const auto& days = records_.aggregates->days();
   size_t unresolved = 0;
-  for (size_t g : last_groups_) unresolved += state_[g].unresolved ? 1 : 0;
+  for (size_t g : sel_.last_groups) unresolved += state_[g].unresolved ? 1 : 0;
   const int32_t oldest_window_day = cutoff_ - sel_.max_window_days;
   bool newest_seen = false;
   // Per active filter: the segment of the bucket being scanned (== windows.size(): none).
-  absl::InlinedVector<size_t, 12> segment(active_.size(), 0);
+  absl::InlinedVector<size_t, 12> segment(sel_.active.size(), 0);
   for (int b = split - 1; b >= 0; --b) {
     const records::DayBucket& bucket = days[b];
     const int32_t day = bucket.day();
@@ -372,16 +367,16 @@ void Evaluator::EarlierBucketsPass(int split) {
     }
     const int32_t age = cutoff_ - 1 - day;  // 0 for the newest visible day
     bool in_window = false;
-    for (size_t f = 0; f < active_.size(); ++f) {
-      const ActiveFilter& a = active_[f];
+    for (size_t f = 0; f < sel_.active.size(); ++f) {
+      const ActiveFilter& a = sel_.active[f];
       while (segment[f] < a.days.size() && a.days[segment[f]] <= age) ++segment[f];
       in_window = in_window || segment[f] < a.days.size();
     }
     if (!in_window && unresolved == 0) continue;
     for (const records::Cell& cell : bucket.cells()) {
       const CellIds ids = IdsOf(cell);
-      for (size_t f = 0; f < active_.size(); ++f) {
-        const ActiveFilter& a = active_[f];
+      for (size_t f = 0; f < sel_.active.size(); ++f) {
+        const ActiveFilter& a = sel_.active[f];
         const size_t seg = segment[f];
         const bool in_window = seg < a.windows.size();
         const bool scan_last = a.lifetime >= 0 && state_[a.lifetime].unresolved;
@@ -406,7 +401,7 @@ void Evaluator::EarlierBucketsPass(int split) {
         }
       }
     }
-    for (size_t g : last_groups_) {
+    for (size_t g : sel_.last_groups) {
       GroupState& s = state_[g];
       if (s.seen_in_bucket) {
         s.seen_in_bucket = false;
@@ -416,7 +411,7 @@ void Evaluator::EarlierBucketsPass(int split) {
     }
   }
   // Windows are prefix sums of their segments.
-  for (const ActiveFilter& a : active_) {
+  for (const ActiveFilter& a : sel_.active) {
     for (size_t k = 1; k < a.windows.size(); ++k) {
       MergeInto(state_[a.windows[k]], state_[a.windows[k - 1]]);
     }
@@ -424,7 +419,7 @@ void Evaluator::EarlierBucketsPass(int split) {
   // Buckets dropped by retention can hide the latest visible event; the earliest one is the
   // best bound left.
   if (!last_us_.has_value()) last_us_ = first_us_;
-  for (size_t g : last_groups_) {
+  for (size_t g : sel_.last_groups) {
     if (!state_[g].last_us.has_value()) state_[g].last_us = state_[g].first_us;
   }
 }
@@ -610,12 +605,12 @@ FeatureValue Evaluator::Derived(const FeatureDef& def) const {
 FeatureEvaluator::FeatureEvaluator(const FeatureRegistry& registry,
                                    const FeatureSelection& selection)
     : registry_(registry),
-      plan_(std::make_unique<SelectionPlan>(BuildSelectionPlan(registry, selection))) {}
+      selection_(std::make_unique<SelectionPlan>(BuildSelectionPlan(registry, selection))) {}
 
 FeatureEvaluator::~FeatureEvaluator() = default;
 
 FeatureVector FeatureEvaluator::Evaluate(const CustomerRecords& records, absl::Time as_of) const {
-  return Evaluator(registry_, *plan_, records, as_of).Run();
+  return Evaluator(registry_, *selection_, records, as_of).Run();
 }
 
 FeatureVector EvaluateFeatures(const FeatureRegistry& registry, const FeatureSelection& selection,

@@ -34,7 +34,7 @@ class FeatureEvaluator {
 
  private:
   const FeatureRegistry& registry_;
-  std::unique_ptr<const SelectionPlan> plan_;
+  std::unique_ptr<const SelectionPlan> selection_;
 };
 
 // Computes the `selection` of `registry` for one customer as of `as_of`.
