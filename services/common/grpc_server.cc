@@ -41,4 +41,13 @@ absl::StatusOr<StartedGrpcServer> StartGrpcServer(grpc::Service* service,
   return out;
 }
 
+void DrainGrpcServer(grpc::Server& server, absl::string_view health_service_name,
+                     absl::Duration drain_timeout) {
+  grpc::HealthCheckServiceInterface* health = server.GetHealthCheckService();
+  health->SetServingStatus(std::string(health_service_name), false);
+  health->SetServingStatus(false);
+  server.Shutdown(absl::ToChronoTime(absl::Now() + drain_timeout));
+  server.Wait();
+}
+
 }  // namespace cohort

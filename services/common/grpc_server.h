@@ -9,6 +9,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace cohort {
 
@@ -31,5 +33,12 @@ struct StartedGrpcServer {
 // it cannot be bound.
 absl::StatusOr<StartedGrpcServer> StartGrpcServer(grpc::Service* service,
                                                   GrpcServerOptions options);
+
+// The graceful stop of a server started by StartGrpcServer: reports NOT_SERVING for
+// `health_service_name` and overall (so load balancers and probes stop sending), refuses
+// new calls, gives the calls in flight up to `drain_timeout` (then cancels them), and
+// returns once the server has stopped. Blocks the caller; call it once.
+void DrainGrpcServer(grpc::Server& server, absl::string_view health_service_name,
+                     absl::Duration drain_timeout);
 
 }  // namespace cohort

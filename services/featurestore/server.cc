@@ -1,6 +1,5 @@
 #include "services/featurestore/server.h"
 
-#include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server.h>
 #include <pthread.h>
 #include <signal.h>
@@ -220,11 +219,7 @@ void StoreNode::Shutdown() {
   if (server_ != nullptr) {
     LogLine(absl::StrCat("draining: no new calls, up to ",
                          absl::FormatDuration(options_.drain_timeout), " for the calls in flight"));
-    grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
-    health->SetServingStatus(kServiceName, false);
-    health->SetServingStatus(false);
-    server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.drain_timeout));
-    server_->Wait();
+    DrainGrpcServer(*server_, kServiceName, options_.drain_timeout);
   }
   metrics_server_.reset();  // its collectors read the store: stop scrapes before closing it
   if (ownership_ != nullptr) ownership_->StopWatching();

@@ -1,6 +1,5 @@
 #include "services/scoring/server.h"
 
-#include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server.h>
 
 #include <set>
@@ -145,11 +144,7 @@ void ScorerServer::Shutdown() {
     LogLine(kLogName,
             absl::StrCat("draining: no new calls, up to ",
                          absl::FormatDuration(options_.drain_timeout), " for the calls in flight"));
-    grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
-    health->SetServingStatus(kServiceName, false);
-    health->SetServingStatus(false);
-    server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.drain_timeout));
-    server_->Wait();
+    DrainGrpcServer(*server_, kServiceName, options_.drain_timeout);
   }
   metrics_server_.reset();
   server_.reset();
