@@ -43,6 +43,12 @@ rocksdb::ColumnFamilyOptions BaseOptions(const std::shared_ptr<rocksdb::Cache>& 
 
   rocksdb::ColumnFamilyOptions cf;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // A memtable bloom filter: most point lookups (reads of customers not written lately,
+  // dedup checks of new events) miss the up to three memtables of a family, and a miss
+  // then costs a hash probe instead of a skiplist search (~17% of a node's read CPU after
+  // a bulk import, bench/).
+  cf.memtable_prefix_bloom_size_ratio = 0.05;
+  cf.memtable_whole_key_filtering = true;
   cf.write_buffer_size = 32 << 20;
   cf.max_write_buffer_number = 3;
   cf.level_compaction_dynamic_level_bytes = true;
@@ -102,9 +108,6 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(const StoreOptio
   history.compaction_filter_factory = NewHistoryFilterFactory(options.clock, retention);
 
   rocksdb::ColumnFamilyOptions dedup = base;
-  // Most dedup lookups miss (new events): a memtable bloom filter answers them cheaply.
-  dedup.memtable_prefix_bloom_size_ratio = 0.05;
-  dedup.memtable_whole_key_filtering = true;
   dedup.compaction_filter_factory = NewDedupFilterFactory(options.clock, retention);
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families(kNumColumnFamilies);
