@@ -123,7 +123,7 @@ struct CellIds {
   int category = -2;
 };
 
-int Lookup(const std::vector<std::string>& values, const std::string& value) {
+int Lookup(const std::vector<std::string>& values, absl::string_view value) {
   for (size_t i = 0; i < values.size(); ++i) {
     if (values[i] == value) return static_cast<int>(i);
   }
@@ -170,7 +170,7 @@ SelectionPlan BuildSelectionPlan(const FeatureRegistry& registry,
 class Evaluator {
  public:
   Evaluator(const FeatureRegistry& registry, const SelectionPlan& selection,
-            const CustomerRecords& records, absl::Time as_of)
+            const RecordViews& records, absl::Time as_of)
       : plan_(registry.plan()),
         features_(registry.features()),
         sel_(selection),
@@ -182,7 +182,7 @@ class Evaluator {
   FeatureVector Run();
 
  private:
-  CellIds IdsOf(const records::Cell& cell) const;
+  CellIds IdsOf(const CellView& cell) const;
   void LifetimePass();
   void LaterBucketsPass(int split);
   void EarlierBucketsPass(int split);
@@ -195,7 +195,7 @@ class Evaluator {
   const EvalPlan& plan_;
   const std::vector<FeatureDef>& features_;
   const SelectionPlan& sel_;
-  const CustomerRecords& records_;
+  const RecordViews& records_;
   const int64_t as_of_us_;
   const int32_t cutoff_;     // first day not visible
   const int64_t cutoff_us_;  // its start
@@ -277,23 +277,23 @@ SelectionPlan BuildSelectionPlan(const FeatureRegistry& registry,
   return out;
 }
 
-CellIds Evaluator::IdsOf(const records::Cell& cell) const {
+CellIds Evaluator::IdsOf(const CellView& cell) const {
   CellIds ids;
-  if (!plan_.types.empty()) ids.type = Lookup(plan_.types, cell.type());
-  if (!plan_.channels.empty()) ids.channel = Lookup(plan_.channels, cell.channel());
-  if (!plan_.categories.empty()) ids.category = Lookup(plan_.categories, cell.category());
+  if (!plan_.types.empty()) ids.type = Lookup(plan_.types, cell.type);
+  if (!plan_.channels.empty()) ids.channel = Lookup(plan_.channels, cell.channel);
+  if (!plan_.categories.empty()) ids.category = Lookup(plan_.categories, cell.category);
   return ids;
 }
 
 void Evaluator::LifetimePass() {
-  for (const records::Cell& cell : records_.aggregates->lifetime()) {
-    const bool visible = cell.first_us() < cutoff_us_;
-    const bool last_known = cell.last_us() < cutoff_us_;
+  for (const CellView& cell : records_.aggregates->lifetime()) {
+    const bool visible = cell.first_us < cutoff_us_;
+    const bool last_known = cell.last_us < cutoff_us_;
     if (visible) {
       any_event_ = true;
-      first_us_ = std::min(first_us_.value_or(cell.first_us()), cell.first_us());
+      first_us_ = std::min(first_us_.value_or(cell.first_us), cell.first_us);
       if (last_known) {
-        last_us_ = std::max(last_us_.value_or(cell.last_us()), cell.last_us());
+        last_us_ = std::max(last_us_.value_or(cell.last_us), cell.last_us);
       } else {
         last_unresolved_ = true;
       }
@@ -304,15 +304,15 @@ void Evaluator::LifetimePass() {
       if (a.lifetime < 0 || !Matches(*a.filter, ids)) continue;
       GroupState& s = state_[a.lifetime];
       const GroupNeeds& needs = sel_.needs[a.lifetime];
-      s.count += cell.count();
-      s.quantity += cell.quantity();
-      s.amount += cell.amount();
-      if (needs.categories) AddCategory(s, cell.category(), cell.count(), visible);
-      if (needs.channels && visible) AddChannel(s, cell.channel());
+      s.count += cell.count;
+      s.quantity += cell.quantity;
+      s.amount += cell.amount;
+      if (needs.categories) AddCategory(s, cell.category, cell.count, visible);
+      if (needs.channels && visible) AddChannel(s, cell.channel);
       if (needs.last_event && visible) {
-        s.first_us = std::min(s.first_us.value_or(cell.first_us()), cell.first_us());
+        s.first_us = std::min(s.first_us.value_or(cell.first_us), cell.first_us);
         if (last_known) {
-          s.last_us = std::max(s.last_us.value_or(cell.last_us()), cell.last_us());
+          s.last_us = std::max(s.last_us.value_or(cell.last_us), cell.last_us);
         } else {
           s.unresolved = true;
         }
@@ -323,18 +323,18 @@ void Evaluator::LifetimePass() {
 
 void Evaluator::LaterBucketsPass(int split) {
   if (!sel_.any_lifetime) return;
-  const auto& days = records_.aggregates->days();
-  for (int b = split; b < days.size(); ++b) {
-    for (const records::Cell& cell : days[b].cells()) {
+  const AggregatesView& aggregates = *records_.aggregates;
+  const absl::Span<const DayView> days = aggregates.days();
+  for (size_t b = split; b < days.size(); ++b) {
+    for (const CellView& cell : aggregates.cells(days[b])) {
       const CellIds ids = IdsOf(cell);
       for (const ActiveFilter& a : sel_.active) {
         if (a.lifetime < 0 || !Matches(*a.filter, ids)) continue;
         GroupState& s = state_[a.lifetime];
-        s.count -= cell.count();
-        s.quantity -= cell.quantity();
-        s.amount -= cell.amount();
-        if (sel_.needs[a.lifetime].categories)
-          AddCategory(s, cell.category(), -cell.count(), false);
+        s.count -= cell.count;
+        s.quantity -= cell.quantity;
+        s.amount -= cell.amount;
+        if (sel_.needs[a.lifetime].categories) AddCategory(s, cell.category, -cell.count, false);
       }
     }
   }
@@ -345,7 +345,8 @@ void Evaluator::LaterBucketsPass(int split) {
 }
 
 void Evaluator::EarlierBucketsPass(int split) {
-  const auto& days = records_.aggregates->days();
+  const AggregatesView& aggregates = *records_.aggregates;
+  const absl::Span<const DayView> days = aggregates.days();
   size_t unresolved = 0;
   for (size_t g : sel_.last_groups) unresolved += state_[g].unresolved ? 1 : 0;
   const int32_t oldest_window_day = cutoff_ - sel_.max_window_days;
@@ -353,15 +354,15 @@ void Evaluator::EarlierBucketsPass(int split) {
   // Per active filter: the segment of the bucket being scanned (== windows.size(): none).
   absl::InlinedVector<size_t, 12> segment(sel_.active.size(), 0);
   for (int b = split - 1; b >= 0; --b) {
-    const records::DayBucket& bucket = days[b];
-    const int32_t day = bucket.day();
+    const absl::Span<const CellView> cells = aggregates.cells(days[b]);
+    const int32_t day = days[b].day;
     if (day < oldest_window_day && unresolved == 0 && !last_unresolved_) break;
-    if (!newest_seen && bucket.cells_size() > 0) {
+    if (!newest_seen && !cells.empty()) {
       // The newest visible bucket holds the latest visible event.
       newest_seen = true;
       any_event_ = true;
-      for (const records::Cell& cell : bucket.cells()) {
-        last_us_ = std::max(last_us_.value_or(cell.last_us()), cell.last_us());
+      for (const CellView& cell : cells) {
+        last_us_ = std::max(last_us_.value_or(cell.last_us), cell.last_us);
       }
       last_unresolved_ = false;
     }
@@ -373,7 +374,7 @@ void Evaluator::EarlierBucketsPass(int split) {
       in_window = in_window || segment[f] < a.days.size();
     }
     if (!in_window && unresolved == 0) continue;
-    for (const records::Cell& cell : bucket.cells()) {
+    for (const CellView& cell : cells) {
       const CellIds ids = IdsOf(cell);
       for (size_t f = 0; f < sel_.active.size(); ++f) {
         const ActiveFilter& a = sel_.active[f];
@@ -384,19 +385,19 @@ void Evaluator::EarlierBucketsPass(int split) {
         if (in_window) {
           GroupState& s = state_[a.windows[seg]];
           const GroupNeeds& needs = a.segment_needs[seg];
-          s.count += cell.count();
-          s.quantity += cell.quantity();
-          s.amount += cell.amount();
+          s.count += cell.count;
+          s.quantity += cell.quantity;
+          s.amount += cell.amount;
           if (needs.active_days && s.last_day != day) {
             s.last_day = day;
             ++s.active_days;
           }
-          if (needs.categories) AddCategory(s, cell.category(), cell.count(), true);
-          if (needs.channels) AddChannel(s, cell.channel());
+          if (needs.categories) AddCategory(s, cell.category, cell.count, true);
+          if (needs.channels) AddChannel(s, cell.channel);
         }
         if (scan_last) {
           GroupState& s = state_[a.lifetime];
-          s.last_us = std::max(s.last_us.value_or(cell.last_us()), cell.last_us());
+          s.last_us = std::max(s.last_us.value_or(cell.last_us), cell.last_us);
           s.seen_in_bucket = true;
         }
       }
@@ -426,9 +427,10 @@ void Evaluator::EarlierBucketsPass(int split) {
 
 bool Evaluator::AnyAttributeVisible() const {
   if (records_.attributes == nullptr) return false;
-  for (const records::AttributeVersions& a : records_.attributes->attributes()) {
-    for (const records::StoredAttribute& v : a.versions()) {
-      if (v.event_us() <= as_of_us_) return true;
+  const AttributesView& attributes = *records_.attributes;
+  for (const AttributeView& a : attributes.attributes()) {
+    for (const AttributeVersionView& v : attributes.versions(a)) {
+      if (v.event_us <= as_of_us_) return true;
     }
   }
   return false;
@@ -438,9 +440,9 @@ FeatureVector Evaluator::Run() {
   state_.resize(plan_.groups.size());
   if (records_.aggregates != nullptr) {
     LifetimePass();
-    const auto& days = records_.aggregates->days();
-    const auto split_it = std::partition_point(
-        days.begin(), days.end(), [&](const records::DayBucket& b) { return b.day() < cutoff_; });
+    const absl::Span<const DayView> days = records_.aggregates->days();
+    const auto split_it = std::partition_point(days.begin(), days.end(),
+                                               [&](const DayView& b) { return b.day < cutoff_; });
     const int split = static_cast<int>(split_it - days.begin());
     LaterBucketsPass(split);
     EarlierBucketsPass(split);
@@ -480,12 +482,14 @@ FeatureValue Evaluator::Compute(size_t index) const {
 FeatureValue Evaluator::Attribute(const FeatureDef& def) const {
   const FeatureValue defaulted{def.default_value, FeatureStatus::kDefaulted};
   if (records_.attributes == nullptr) return defaulted;
-  const records::StoredAttribute* newest = nullptr;
-  for (const records::AttributeVersions& a : records_.attributes->attributes()) {
-    if (a.name() != def.program.attribute) continue;
+  using Stored = records::StoredAttribute;
+  const AttributesView& attributes = *records_.attributes;
+  const AttributeVersionView* newest = nullptr;
+  for (const AttributeView& a : attributes.attributes()) {
+    if (a.name != def.program.attribute) continue;
     // Versions are stored newest first; the first visible one wins ties.
-    for (const records::StoredAttribute& v : a.versions()) {
-      if (v.event_us() <= as_of_us_ && (newest == nullptr || v.event_us() > newest->event_us())) {
+    for (const AttributeVersionView& v : attributes.versions(a)) {
+      if (v.event_us <= as_of_us_ && (newest == nullptr || v.event_us > newest->event_us)) {
         newest = &v;
       }
     }
@@ -493,33 +497,33 @@ FeatureValue Evaluator::Attribute(const FeatureDef& def) const {
   }
   if (newest == nullptr) return defaulted;
   FeatureValue out;
-  switch (newest->kind_case()) {
-    case records::StoredAttribute::kStringValue:
+  switch (newest->kind) {
+    case Stored::kStringValue:
       if (def.type != FeatureType::kString) return defaulted;
-      out.value = newest->string_value();
+      out.value = std::string(newest->string_value);
       break;
-    case records::StoredAttribute::kIntValue:
+    case Stored::kIntValue:
       if (def.type == FeatureType::kInt64) {
-        out.value = newest->int_value();
+        out.value = newest->int_value;
       } else if (def.type == FeatureType::kDouble) {
-        out.value = static_cast<double>(newest->int_value());
+        out.value = static_cast<double>(newest->int_value);
       } else {
         return defaulted;
       }
       break;
-    case records::StoredAttribute::kDoubleValue:
+    case Stored::kDoubleValue:
       if (def.type != FeatureType::kDouble) return defaulted;
-      out.value = newest->double_value();
+      out.value = newest->double_value;
       break;
-    case records::StoredAttribute::kBoolValue:
+    case Stored::kBoolValue:
       if (def.type != FeatureType::kBool) return defaulted;
-      out.value = newest->bool_value();
+      out.value = newest->bool_value;
       break;
     default:  // timestamps and unset values have no feature type
       return defaulted;
   }
   out.status = def.max_age.has_value() &&
-                       newest->event_us() < as_of_us_ - absl::ToInt64Microseconds(*def.max_age)
+                       newest->event_us < as_of_us_ - absl::ToInt64Microseconds(*def.max_age)
                    ? FeatureStatus::kStale
                    : FeatureStatus::kPresent;
   return out;
@@ -609,8 +613,23 @@ FeatureEvaluator::FeatureEvaluator(const FeatureRegistry& registry,
 
 FeatureEvaluator::~FeatureEvaluator() = default;
 
-FeatureVector FeatureEvaluator::Evaluate(const CustomerRecords& records, absl::Time as_of) const {
+FeatureVector FeatureEvaluator::Evaluate(const RecordViews& records, absl::Time as_of) const {
   return Evaluator(registry_, *selection_, records, as_of).Run();
+}
+
+FeatureVector FeatureEvaluator::Evaluate(const CustomerRecords& records, absl::Time as_of) const {
+  AggregatesView aggregates;
+  AttributesView attributes;
+  RecordViews views;
+  if (records.aggregates != nullptr) {
+    aggregates.Assign(*records.aggregates);
+    views.aggregates = &aggregates;
+  }
+  if (records.attributes != nullptr) {
+    attributes.Assign(*records.attributes);
+    views.attributes = &attributes;
+  }
+  return Evaluate(views, as_of);
 }
 
 FeatureVector EvaluateFeatures(const FeatureRegistry& registry, const FeatureSelection& selection,

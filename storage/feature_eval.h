@@ -6,6 +6,7 @@
 
 #include "absl/time/time.h"
 #include "storage/feature_registry.h"
+#include "storage/record_views.h"
 #include "storage/records.pb.h"
 #include "storage/types.h"
 
@@ -15,6 +16,12 @@ namespace cohort::storage {
 struct CustomerRecords {
   const records::Aggregates* aggregates = nullptr;
   const records::AttributeSet* attributes = nullptr;
+};
+
+// The same records as views (storage/record_views.h), as GetFeatures decodes them.
+struct RecordViews {
+  const AggregatesView* aggregates = nullptr;
+  const AttributesView* attributes = nullptr;
 };
 
 struct SelectionPlan;  // feature_eval.cc
@@ -31,6 +38,7 @@ class FeatureEvaluator {
 
   // The same as EvaluateFeatures(registry, selection, records, as_of).
   FeatureVector Evaluate(const CustomerRecords& records, absl::Time as_of) const;
+  FeatureVector Evaluate(const RecordViews& records, absl::Time as_of) const;
 
  private:
   const FeatureRegistry& registry_;

@@ -11,7 +11,6 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "common/validation.h"
-#include "google/protobuf/arena.h"
 #include "rocksdb/db.h"
 #include "rocksdb/slice.h"
 #include "rocksdb/snapshot.h"
@@ -84,6 +83,15 @@ absl::Status CheckSelection(const FeatureSelection& selection, const FeatureRegi
 
 absl::string_view View(const rocksdb::Slice& slice) {
   return absl::string_view(slice.data(), slice.size());
+}
+
+// Decodes `bytes` into `view` (storage/record_views.h), which then views `bytes`.
+template <typename View>
+absl::Status DecodeRecord(const rocksdb::Slice& bytes, absl::string_view what,
+                          absl::string_view customer_id, View* view) {
+  if (view->Decode(absl::string_view(bytes.data(), bytes.size()))) return absl::OkStatus();
+  return absl::DataLossError(
+      absl::StrCat("stored ", what, " record of customer '", customer_id, "' does not parse"));
 }
 
 template <typename Record>
@@ -422,35 +430,41 @@ absl::StatusOr<std::vector<FeatureVector>> ProfileStore::GetFeatures(
   }
   std::vector<rocksdb::PinnableSlice> values(2 * m);
   std::vector<rocksdb::Status> statuses(2 * m);
-  google::protobuf::Arena arena;
-  std::vector<CustomerRecords> found_records(m);
   if (m > 0) {
     rocksdb::ManagedSnapshot snapshot(s.db_.get());
     rocksdb::ReadOptions read;
     read.snapshot = snapshot.snapshot();
     s.db_->MultiGet(read, 2 * m, families.data(), keys.data(), values.data(), statuses.data());
     for (size_t j = 0; j < 2 * m; ++j) {
-      if (statuses[j].IsNotFound()) continue;
-      COHORT_RETURN_IF_ERROR(FromRocks(statuses[j], "reading feature records"));
-      const absl::string_view id = View(keys[j]).substr(internal::kCustomerKeyHeaderBytes);
-      if (j < m) {
-        auto* aggregates = google::protobuf::Arena::CreateMessage<records::Aggregates>(&arena);
-        COHORT_RETURN_IF_ERROR(ParseRecord(values[j], "aggregates", id, aggregates));
-        found_records[j].aggregates = aggregates;
-      } else {
-        auto* attributes = google::protobuf::Arena::CreateMessage<records::AttributeSet>(&arena);
-        COHORT_RETURN_IF_ERROR(ParseRecord(values[j], "attributes", id, attributes));
-        found_records[j - m].attributes = attributes;
+      if (!statuses[j].IsNotFound()) {
+        COHORT_RETURN_IF_ERROR(FromRocks(statuses[j], "reading feature records"));
       }
     }
   }
+  // Each customer's records are decoded into views of `values` (no copies) just before its
+  // evaluation; the views' buffers are reused from one customer to the next.
+  AggregatesView aggregates;
+  AttributesView attributes;
+  auto decode = [&](size_t j, absl::string_view what, auto* view) {
+    return DecodeRecord(values[j], what, View(keys[j]).substr(internal::kCustomerKeyHeaderBytes),
+                        view);
+  };
   std::vector<FeatureVector> vectors;
   vectors.reserve(n);
-  const CustomerRecords none;
   const FeatureEvaluator evaluator(*s.registry_, selection);
   for (size_t i = 0; i < n; ++i) {
-    vectors.push_back(
-        evaluator.Evaluate(slot[i] == kInvalid ? none : found_records[slot[i]], read_time));
+    RecordViews records;
+    if (const size_t k = slot[i]; k != kInvalid) {
+      if (statuses[k].ok()) {
+        COHORT_RETURN_IF_ERROR(decode(k, "aggregates", &aggregates));
+        records.aggregates = &aggregates;
+      }
+      if (statuses[m + k].ok()) {
+        COHORT_RETURN_IF_ERROR(decode(m + k, "attributes", &attributes));
+        records.attributes = &attributes;
+      }
+    }
+    vectors.push_back(evaluator.Evaluate(records, read_time));
   }
   return vectors;
 }
@@ -565,8 +579,8 @@ absl::Status ProfileStore::Export(
   aggregates_it->Seek(range.begin);
   attributes_it->Seek(range.begin);
 
-  records::Aggregates aggregates;
-  records::AttributeSet attributes;
+  AggregatesView aggregates;
+  AttributesView attributes;
   const FeatureEvaluator evaluator(*s.registry_, selection);
   // Merge-join by key: a customer may have aggregates, attributes or both.
   while (aggregates_it->Valid() || attributes_it->Valid()) {
@@ -583,15 +597,15 @@ absl::Status ProfileStore::Export(
     if (!decoded.has_value() || !decoded->suffix.empty()) {
       return absl::DataLossError(absl::StrCat("malformed customer key '", key.ToString(true), "'"));
     }
-    CustomerRecords customer;
+    RecordViews customer;
     if (order <= 0) {
       COHORT_RETURN_IF_ERROR(
-          ParseRecord(aggregates_it->value(), "aggregates", decoded->customer_id, &aggregates));
+          DecodeRecord(aggregates_it->value(), "aggregates", decoded->customer_id, &aggregates));
       customer.aggregates = &aggregates;
     }
     if (order >= 0) {
       COHORT_RETURN_IF_ERROR(
-          ParseRecord(attributes_it->value(), "attributes", decoded->customer_id, &attributes));
+          DecodeRecord(attributes_it->value(), "attributes", decoded->customer_id, &attributes));
       customer.attributes = &attributes;
     }
     FeatureVector vector = evaluator.Evaluate(customer, read_time);

@@ -1,0 +1,357 @@
+// Protobuf wire format (https://protobuf.dev/programming-guides/encoding/) for the few field
+// types records.proto uses: varints (int64, int32, bool), fixed64 (double) and
+// length-delimited (bytes, messages). A field with an unexpected wire type is skipped as an
+// unknown field, as the generated parser does; a singular field seen twice keeps the last
+// value; the last value of a oneof wins.
+#include "storage/record_views.h"
+
+#include <cstring>
+
+namespace cohort::storage {
+namespace {
+
+enum WireType {
+  kVarint = 0,
+  kFixed64 = 1,
+  kLengthDelimited = 2,
+  kStartGroup = 3,
+  kEndGroup = 4,
+  kFixed32 = 5
+};
+constexpr int kMaxGroupDepth = 100;  // protobuf's default recursion limit
+
+class WireReader {
+ public:
+  explicit WireReader(absl::string_view bytes)
+      : p_(reinterpret_cast<const uint8_t*>(bytes.data())), end_(p_ + bytes.size()) {}
+
+  bool done() const { return p_ == end_; }
+
+  // At most `max_bytes` bytes: 10 for a value, 5 for a tag (as protobuf reads them).
+  bool Varint(uint64_t* out, int max_bytes = 10) {
+    uint64_t value = 0;
+    for (int shift = 0; shift < 7 * max_bytes; shift += 7) {
+      if (p_ == end_) return false;
+      const uint8_t byte = *p_++;
+      value |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) {
+        *out = value;
+        return true;
+      }
+    }
+    return false;  // too long
+  }
+
+  bool Tag(uint32_t* field, int* wire_type) {
+    uint64_t tag = 0;
+    if (!Varint(&tag, 5) || tag > 0xffffffffu || (tag >> 3) == 0) return false;
+    *field = static_cast<uint32_t>(tag >> 3);
+    *wire_type = static_cast<int>(tag & 7);
+    return true;
+  }
+
+  bool Fixed64(uint64_t* out) {
+    if (end_ - p_ < 8) return false;
+    uint64_t value = 0;
+    for (int i = 7; i >= 0; --i) value = (value << 8) | p_[i];  // little-endian
+    p_ += 8;
+    *out = value;
+    return true;
+  }
+
+  bool LengthDelimited(absl::string_view* out) {
+    uint64_t size = 0;
+    if (!Varint(&size) || size > static_cast<uint64_t>(end_ - p_)) return false;
+    *out = absl::string_view(reinterpret_cast<const char*>(p_), size);
+    p_ += size;
+    return true;
+  }
+
+  // Skips the value of a field with tag (`field`, `wire_type`), just read.
+  bool Skip(uint32_t field, int wire_type, int depth = 0) {
+    uint64_t ignored = 0;
+    absl::string_view bytes;
+    switch (wire_type) {
+      case kVarint:
+        return Varint(&ignored);
+      case kFixed64:
+        return Fixed64(&ignored);
+      case kLengthDelimited:
+        return LengthDelimited(&bytes);
+      case kFixed32:
+        if (end_ - p_ < 4) return false;
+        p_ += 4;
+        return true;
+      case kStartGroup:  // a deprecated group: fields up to the matching end-group tag
+        if (depth >= kMaxGroupDepth) return false;
+        for (;;) {
+          uint32_t inner = 0;
+          int inner_wire = 0;
+          if (!Tag(&inner, &inner_wire)) return false;
+          if (inner_wire == kEndGroup) return inner == field;
+          if (!Skip(inner, inner_wire, depth + 1)) return false;
+        }
+      default:  // an end-group tag without its start, or a reserved wire type
+        return false;
+    }
+  }
+
+ private:
+  const uint8_t* p_;
+  const uint8_t* end_;
+};
+
+// Read the value of `field` into `out`, or skip it as an unknown field if its wire type is
+// not the one its declared type uses. False only on a malformed encoding.
+bool ReadInt(WireReader& r, uint32_t field, int wire_type, int64_t* out) {
+  if (wire_type != kVarint) return r.Skip(field, wire_type);
+  uint64_t v = 0;
+  if (!r.Varint(&v)) return false;
+  *out = static_cast<int64_t>(v);
+  return true;
+}
+
+bool ReadDouble(WireReader& r, uint32_t field, int wire_type, double* out) {
+  if (wire_type != kFixed64) return r.Skip(field, wire_type);
+  uint64_t bits = 0;
+  if (!r.Fixed64(&bits)) return false;
+  std::memcpy(out, &bits, sizeof(bits));
+  return true;
+}
+
+bool ReadBytes(WireReader& r, uint32_t field, int wire_type, absl::string_view* out) {
+  if (wire_type != kLengthDelimited) return r.Skip(field, wire_type);
+  return r.LengthDelimited(out);
+}
+
+bool DecodeCell(absl::string_view bytes, CellView* cell) {
+  WireReader r(bytes);
+  while (!r.done()) {
+    uint32_t field = 0;
+    int wire = 0;
+    if (!r.Tag(&field, &wire)) return false;
+    bool ok = true;
+    switch (field) {
+      case 1:
+        ok = ReadBytes(r, field, wire, &cell->type);
+        break;
+      case 2:
+        ok = ReadBytes(r, field, wire, &cell->channel);
+        break;
+      case 3:
+        ok = ReadBytes(r, field, wire, &cell->category);
+        break;
+      case 4:
+        ok = ReadInt(r, field, wire, &cell->count);
+        break;
+      case 5:
+        ok = ReadInt(r, field, wire, &cell->quantity);
+        break;
+      case 6:
+        ok = ReadDouble(r, field, wire, &cell->amount);
+        break;
+      case 7:
+        ok = ReadInt(r, field, wire, &cell->first_us);
+        break;
+      case 8:
+        ok = ReadInt(r, field, wire, &cell->last_us);
+        break;
+      default:
+        ok = r.Skip(field, wire);
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Appends the cells of one serialized DayBucket to `cells` and sets `day`.
+bool DecodeDay(absl::string_view bytes, DayView* day, std::vector<CellView>* cells) {
+  WireReader r(bytes);
+  day->begin = static_cast<uint32_t>(cells->size());
+  while (!r.done()) {
+    uint32_t field = 0;
+    int wire = 0;
+    if (!r.Tag(&field, &wire)) return false;
+    bool ok = true;
+    if (field == 1 && wire == kVarint) {
+      int64_t v = 0;
+      ok = ReadInt(r, field, wire, &v);
+      day->day = static_cast<int32_t>(v);  // int32 fields keep the low 32 bits
+    } else if (field == 2 && wire == kLengthDelimited) {
+      absl::string_view cell;
+      ok = r.LengthDelimited(&cell) && DecodeCell(cell, &cells->emplace_back());
+    } else {
+      ok = r.Skip(field, wire);
+    }
+    if (!ok) return false;
+  }
+  day->end = static_cast<uint32_t>(cells->size());
+  return true;
+}
+
+bool DecodeVersion(absl::string_view bytes, AttributeVersionView* v) {
+  WireReader r(bytes);
+  using Stored = records::StoredAttribute;
+  while (!r.done()) {
+    uint32_t field = 0;
+    int wire = 0;
+    if (!r.Tag(&field, &wire)) return false;
+    bool ok = true;
+    int64_t number = 0;
+    // A oneof member with the wrong wire type is an unknown field: it leaves the kind alone.
+    const bool kind_field = field >= 1 && field <= 5;
+    const int want = field == 1 ? kLengthDelimited : field == 3 ? kFixed64 : kVarint;
+    if (kind_field && wire != want) {
+      ok = r.Skip(field, wire);
+    } else if (field == Stored::kStringValue) {
+      v->kind = Stored::kStringValue;
+      ok = r.LengthDelimited(&v->string_value);
+    } else if (field == Stored::kIntValue || field == Stored::kTimestampUs) {
+      v->kind = static_cast<Stored::KindCase>(field);
+      ok = ReadInt(r, field, wire, &v->int_value);
+    } else if (field == Stored::kDoubleValue) {
+      v->kind = Stored::kDoubleValue;
+      ok = ReadDouble(r, field, wire, &v->double_value);
+    } else if (field == Stored::kBoolValue) {
+      v->kind = Stored::kBoolValue;
+      ok = ReadInt(r, field, wire, &number);
+      v->bool_value = number != 0;
+    } else if (field == 7) {
+      ok = ReadInt(r, field, wire, &v->event_us);
+    } else {
+      ok = r.Skip(field, wire);  // source, written_us, unknown fields
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool DecodeAttribute(absl::string_view bytes, AttributeView* attribute,
+                     std::vector<AttributeVersionView>* versions) {
+  WireReader r(bytes);
+  attribute->begin = static_cast<uint32_t>(versions->size());
+  while (!r.done()) {
+    uint32_t field = 0;
+    int wire = 0;
+    if (!r.Tag(&field, &wire)) return false;
+    bool ok = true;
+    if (field == 1) {
+      ok = ReadBytes(r, field, wire, &attribute->name);
+    } else if (field == 2 && wire == kLengthDelimited) {
+      absl::string_view version;
+      ok = r.LengthDelimited(&version) && DecodeVersion(version, &versions->emplace_back());
+    } else {
+      ok = r.Skip(field, wire);
+    }
+    if (!ok) return false;
+  }
+  attribute->end = static_cast<uint32_t>(versions->size());
+  return true;
+}
+
+CellView ViewOfCell(const records::Cell& c) {
+  return CellView{c.type(),     c.channel(), c.category(), c.count(),
+                  c.quantity(), c.amount(),  c.first_us(), c.last_us()};
+}
+
+}  // namespace
+
+void AggregatesView::Clear() {
+  lifetime_.clear();
+  days_.clear();
+  cells_.clear();
+}
+
+bool AggregatesView::Decode(absl::string_view bytes) {
+  Clear();
+  WireReader r(bytes);
+  while (!r.done()) {
+    uint32_t field = 0;
+    int wire = 0;
+    if (!r.Tag(&field, &wire)) return false;
+    bool ok = true;
+    absl::string_view message;
+    if (field == 1 && wire == kLengthDelimited) {
+      ok = r.LengthDelimited(&message) && DecodeCell(message, &lifetime_.emplace_back());
+    } else if (field == 2 && wire == kLengthDelimited) {
+      ok = r.LengthDelimited(&message) && DecodeDay(message, &days_.emplace_back(), &cells_);
+    } else {
+      ok = r.Skip(field, wire);
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+void AggregatesView::Assign(const records::Aggregates& message) {
+  Clear();
+  for (const records::Cell& cell : message.lifetime()) lifetime_.push_back(ViewOfCell(cell));
+  for (const records::DayBucket& bucket : message.days()) {
+    DayView& day = days_.emplace_back();
+    day.day = bucket.day();
+    day.begin = static_cast<uint32_t>(cells_.size());
+    for (const records::Cell& cell : bucket.cells()) cells_.push_back(ViewOfCell(cell));
+    day.end = static_cast<uint32_t>(cells_.size());
+  }
+}
+
+void AttributesView::Clear() {
+  attributes_.clear();
+  versions_.clear();
+}
+
+bool AttributesView::Decode(absl::string_view bytes) {
+  Clear();
+  WireReader r(bytes);
+  while (!r.done()) {
+    uint32_t field = 0;
+    int wire = 0;
+    if (!r.Tag(&field, &wire)) return false;
+    bool ok = true;
+    if (field == 1 && wire == kLengthDelimited) {
+      absl::string_view message;
+      ok = r.LengthDelimited(&message) &&
+           DecodeAttribute(message, &attributes_.emplace_back(), &versions_);
+    } else {
+      ok = r.Skip(field, wire);
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+void AttributesView::Assign(const records::AttributeSet& message) {
+  Clear();
+  for (const records::AttributeVersions& a : message.attributes()) {
+    AttributeView& attribute = attributes_.emplace_back();
+    attribute.name = a.name();
+    attribute.begin = static_cast<uint32_t>(versions_.size());
+    for (const records::StoredAttribute& s : a.versions()) {
+      AttributeVersionView& v = versions_.emplace_back();
+      v.kind = s.kind_case();
+      v.event_us = s.event_us();
+      switch (s.kind_case()) {
+        case records::StoredAttribute::kStringValue:
+          v.string_value = s.string_value();
+          break;
+        case records::StoredAttribute::kIntValue:
+          v.int_value = s.int_value();
+          break;
+        case records::StoredAttribute::kTimestampUs:
+          v.int_value = s.timestamp_us();
+          break;
+        case records::StoredAttribute::kDoubleValue:
+          v.double_value = s.double_value();
+          break;
+        case records::StoredAttribute::kBoolValue:
+          v.bool_value = s.bool_value();
+          break;
+        default:
+          break;
+      }
+    }
+    attribute.end = static_cast<uint32_t>(versions_.size());
+  }
+}
+
+}  // namespace cohort::storage
