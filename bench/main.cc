@@ -30,6 +30,7 @@
 #include "bench/workloads.h"
 #include "common/status_macros.h"
 #include "services/common/grpc_status.h"
+#include "services/common/process.h"
 #include "services/common/shard_router.h"
 
 ABSL_FLAG(std::string, target, "cohort",
@@ -262,6 +263,7 @@ absl::Status Run() {
 }  // namespace cohort::bench
 
 int main(int argc, char** argv) {
+  cohort::DisableMutexDeadlockDetection();
   absl::SetProgramUsageMessage(
       "Load generator for Cohort (gRPC), Redis and in-process RocksDB. See docs/benchmarks.md.");
   absl::ParseCommandLine(argc, argv);

@@ -12,6 +12,7 @@
 #include "absl/flags/usage.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/process.h"
 #include "services/featurestore/log.h"
 #include "services/featurestore/node_options.h"
 #include "services/featurestore/server.h"
@@ -116,6 +117,7 @@ int main(int argc, char** argv) {
   // Before any thread exists, so every thread inherits the mask and the signals wait for
   // WaitForTerminationSignal below.
   cohort::featurestore::BlockTerminationSignals();
+  cohort::DisableMutexDeadlockDetection();
   absl::SetProgramUsageMessage(
       "Cohort store node: serves cohort.v1.FeatureStore for the partitions the shard map "
       "gives --node_id.\nUsage: cohort-store --data_dir=DIR --node_id=ID --shard_map=FILE "

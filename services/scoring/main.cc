@@ -47,6 +47,7 @@ std::string ExecutableDir() {
 
 int main(int argc, char** argv) {
   cohort::BlockTerminationSignals();
+  cohort::DisableMutexDeadlockDetection();
   absl::SetProgramUsageMessage(
       "Cohort scorer: serves cohort.v1.Scoring over a sharded store.\nUsage: cohort-scorer "
       "--shard_map=FILE --models_dir=DIR [--listen=HOST:PORT] [--port_file=FILE] ...");

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "common/status_macros.h"
 #include "common/time_util.h"
+#include "services/common/process.h"
 #include "tools/cohortctl/commands.h"
 
 ABSL_FLAG(std::string, shard_map, "",
@@ -218,6 +219,7 @@ absl::Status Dispatch(const std::string& command) {
 }  // namespace cohort::cohortctl
 
 int main(int argc, char** argv) {
+  cohort::DisableMutexDeadlockDetection();
   absl::SetProgramUsageMessage(cohort::cohortctl::kUsage);
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   if (args.size() != 2) {
