@@ -17,6 +17,7 @@
 #include "common/status_macros.h"
 #include "models/common/model_envelope.h"
 #include "models/propensity/propensity_model.pb.h"
+#include "models/propensity/xgboost_forest.h"
 
 namespace cohort::models::propensity {
 namespace internal {
@@ -264,6 +265,20 @@ absl::StatusOr<std::unique_ptr<XgbModel>> XgbModel::Load(std::string booster_byt
       if (!absl::StrContains(absl::string_view(config, config_length), "binary:logistic")) {
         return absl::DataLossError("XGBoost booster is not a binary:logistic model");
       }
+      bst_ulong json_length = 0;
+      const char* json = nullptr;
+      COHORT_RETURN_IF_ERROR(XgbCheck(
+          XGBoosterSaveModelToBuffer(booster.get(), R"({"format": "json"})", &json_length, &json),
+          "saving the model as JSON"));
+      absl::StatusOr<internal::CompiledForest> forest = internal::CompiledForest::FromJson(
+          absl::string_view(json, json_length), feature_names.size());
+      // Outside the compiled subset (FailedPrecondition) the C API serves; anything else
+      // means the booster and its JSON disagree.
+      if (forest.ok()) {
+        model->forest_ = std::make_unique<internal::CompiledForest>(*std::move(forest));
+      } else if (forest.status().code() != absl::StatusCode::kFailedPrecondition) {
+        return forest.status();
+      }
     }
     auto slot = std::make_unique<internal::BoosterSlot>();
     {
@@ -326,6 +341,7 @@ absl::Status XgbModel::ToFloats(absl::Span<const double> features, std::vector<f
 absl::StatusOr<double> XgbModel::PredictMargin(absl::Span<const double> features) const {
   std::vector<float> data;
   COHORT_RETURN_IF_ERROR(ToFloats(features, data));
+  if (forest_ != nullptr) return static_cast<double>(forest_->Margin(data));
   COHORT_ASSIGN_OR_RETURN(const std::vector<float> out, Run(data, 1, /*type=margin*/ 1));
   return static_cast<double>(out.at(0));
 }
@@ -339,6 +355,14 @@ absl::StatusOr<std::vector<double>> XgbModel::PredictMarginBatch(
   if (rows.rows() == 0) return std::vector<double>();
   std::vector<float> data;
   COHORT_RETURN_IF_ERROR(RowMajorFloats(rows, data));
+  if (forest_ != nullptr) {
+    const size_t d = feature_names_.size();
+    std::vector<double> margins(static_cast<size_t>(rows.rows()));
+    for (size_t i = 0; i < margins.size(); ++i) {
+      margins[i] = forest_->Margin(absl::MakeConstSpan(data).subspan(i * d, d));
+    }
+    return margins;
+  }
   COHORT_ASSIGN_OR_RETURN(const std::vector<float> out,
                           Run(data, static_cast<size_t>(rows.rows()), /*type=margin*/ 1));
   return std::vector<double>(out.begin(), out.end());
@@ -348,9 +372,15 @@ absl::StatusOr<Explanation> XgbModel::Explain(absl::Span<const double> features,
                                               size_t top_k) const {
   std::vector<float> data;
   COHORT_RETURN_IF_ERROR(ToFloats(features, data));
-  COHORT_ASSIGN_OR_RETURN(const std::vector<float> margin, Run(data, 1, /*type=margin*/ 1));
-  COHORT_ASSIGN_OR_RETURN(const std::vector<float> contribs,
-                          Run(data, 1, /*type=approx contribs*/ 3));
+  std::vector<float> margin;
+  std::vector<float> contribs;
+  if (forest_ != nullptr) {
+    margin = {forest_->Margin(data)};
+    forest_->Contributions(data, contribs);
+  } else {
+    COHORT_ASSIGN_OR_RETURN(margin, Run(data, 1, /*type=margin*/ 1));
+    COHORT_ASSIGN_OR_RETURN(contribs, Run(data, 1, /*type=approx contribs*/ 3));
+  }
   const size_t d = feature_names_.size();
   if (contribs.size() != d + 1) {
     return absl::InternalError(
