@@ -104,6 +104,22 @@ absl::Status ParseRecord(const rocksdb::Slice& bytes, absl::string_view what,
       absl::StrCat("stored ", what, " record of customer '", customer_id, "' does not parse"));
 }
 
+// The newest `limit` (0: `cap`) interactions of a stored History record, newest first.
+absl::StatusOr<std::vector<Interaction>> HistoryOf(const rocksdb::Slice& bytes,
+                                                   absl::string_view customer_id, size_t limit,
+                                                   size_t cap) {
+  records::History history;
+  COHORT_RETURN_IF_ERROR(ParseRecord(bytes, "history", customer_id, &history));
+  const size_t count =
+      std::min(limit == 0 ? cap : limit, static_cast<size_t>(history.items_size()));
+  std::vector<Interaction> interactions;
+  interactions.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    interactions.push_back(internal::InteractionOf(history.items(static_cast<int>(i))));
+  }
+  return interactions;
+}
+
 // Reads the records of one customer from `families` at one snapshot. found[i] tells whether
 // families[i] holds the key; values[i] is then its value.
 absl::Status ReadCustomer(rocksdb::DB& db,
@@ -391,12 +407,16 @@ absl::StatusOr<FeatureSelection> ProfileStore::Select(absl::Span<const std::stri
 
 absl::StatusOr<std::vector<FeatureVector>> ProfileStore::GetFeatures(
     absl::Span<const std::string> ids, const FeatureSelection& selection,
-    std::optional<absl::Time> as_of) const {
+    std::optional<absl::Time> as_of, std::optional<size_t> history_limit) const {
   const Impl& s = *impl_;
   const StoreOptions& o = s.options_;
   const absl::Time read_time = as_of.has_value() ? *as_of : o.clock();
   if (as_of.has_value()) {
     COHORT_RETURN_IF_ERROR(internal::CheckAsOf(*as_of, o.clock(), o.retention_days));
+    if (history_limit.has_value()) {
+      return absl::InvalidArgumentError(
+          "history is not point-in-time: ask for it without as_of (or use GetHistory)");
+    }
   }
   COHORT_RETURN_IF_ERROR(CheckSelection(selection, *s.registry_));
 
@@ -420,22 +440,26 @@ absl::StatusOr<std::vector<FeatureVector>> ProfileStore::GetFeatures(
     key_end.push_back(key_bytes.size());
   }
   const size_t m = key_end.size();
-  std::vector<rocksdb::Slice> keys(2 * m);
-  std::vector<rocksdb::ColumnFamilyHandle*> families(2 * m);
+  // Per customer k: aggregates at k, attributes at m + k and, if asked for, history at 2m + k.
+  const size_t reads = (history_limit.has_value() ? 3 : 2) * m;
+  std::vector<rocksdb::Slice> keys(reads);
+  std::vector<rocksdb::ColumnFamilyHandle*> families(reads);
   for (size_t k = 0; k < m; ++k) {
     const size_t begin = k == 0 ? 0 : key_end[k - 1];
-    keys[k] = keys[m + k] = rocksdb::Slice(key_bytes.data() + begin, key_end[k] - begin);
+    const rocksdb::Slice key(key_bytes.data() + begin, key_end[k] - begin);
+    for (size_t j = k; j < reads; j += m) keys[j] = key;
     families[k] = s.cf(internal::kAggregatesCf);
     families[m + k] = s.cf(internal::kAttributesCf);
+    if (history_limit.has_value()) families[2 * m + k] = s.cf(internal::kHistoryCf);
   }
-  std::vector<rocksdb::PinnableSlice> values(2 * m);
-  std::vector<rocksdb::Status> statuses(2 * m);
+  std::vector<rocksdb::PinnableSlice> values(reads);
+  std::vector<rocksdb::Status> statuses(reads);
   if (m > 0) {
     rocksdb::ManagedSnapshot snapshot(s.db_.get());
     rocksdb::ReadOptions read;
     read.snapshot = snapshot.snapshot();
-    s.db_->MultiGet(read, 2 * m, families.data(), keys.data(), values.data(), statuses.data());
-    for (size_t j = 0; j < 2 * m; ++j) {
+    s.db_->MultiGet(read, reads, families.data(), keys.data(), values.data(), statuses.data());
+    for (size_t j = 0; j < reads; ++j) {
       if (!statuses[j].IsNotFound()) {
         COHORT_RETURN_IF_ERROR(FromRocks(statuses[j], "reading feature records"));
       }
@@ -465,6 +489,11 @@ absl::StatusOr<std::vector<FeatureVector>> ProfileStore::GetFeatures(
       }
     }
     vectors.push_back(evaluator.Evaluate(records, read_time));
+    if (const size_t k = slot[i];
+        k != kInvalid && history_limit.has_value() && statuses[2 * m + k].ok()) {
+      COHORT_ASSIGN_OR_RETURN(vectors.back().history,
+                              HistoryOf(values[2 * m + k], ids[i], *history_limit, o.history_cap));
+    }
   }
   return vectors;
 }
@@ -510,14 +539,8 @@ absl::StatusOr<std::optional<std::vector<Interaction>>> ProfileStore::GetHistory
   if (!found[0] && !found[1] && !found[2]) return std::optional<std::vector<Interaction>>();
   std::vector<Interaction> interactions;
   if (found[0]) {
-    records::History history;
-    COHORT_RETURN_IF_ERROR(ParseRecord(values[0], "history", customer_id, &history));
-    const size_t cap = limit == 0 ? s.options_.history_cap : limit;
-    const size_t count = std::min(cap, static_cast<size_t>(history.items_size()));
-    interactions.reserve(count);
-    for (size_t i = 0; i < count; ++i) {
-      interactions.push_back(internal::InteractionOf(history.items(static_cast<int>(i))));
-    }
+    COHORT_ASSIGN_OR_RETURN(interactions,
+                            HistoryOf(values[0], customer_id, limit, s.options_.history_cap));
   }
   return std::optional<std::vector<Interaction>>(std::move(interactions));
 }

@@ -98,9 +98,12 @@ class ProfileStore {
   // id yields found=false with NOT_FOUND defaults). Reads with one MultiGet per column
   // family. `as_of` (default now) must lie within the retention horizon, else
   // INVALID_ARGUMENT. Point-in-time semantics: docs/storage.md.
-  absl::StatusOr<std::vector<FeatureVector>> GetFeatures(absl::Span<const std::string> ids,
-                                                         const FeatureSelection& selection,
-                                                         std::optional<absl::Time> as_of) const;
+  // With `history_limit`, each vector's `history` holds what GetHistory(id, *history_limit)
+  // would return (empty for an unknown customer), read in the same MultiGet and snapshot;
+  // history is not point-in-time, so INVALID_ARGUMENT if `as_of` is given too.
+  absl::StatusOr<std::vector<FeatureVector>> GetFeatures(
+      absl::Span<const std::string> ids, const FeatureSelection& selection,
+      std::optional<absl::Time> as_of, std::optional<size_t> history_limit = std::nullopt) const;
 
   // The unified profile, or nullopt for an unknown customer.
   absl::StatusOr<std::optional<Profile>> GetProfile(absl::string_view customer_id) const;

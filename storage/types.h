@@ -61,9 +61,18 @@ struct FeatureValue {
   FeatureStatus status = FeatureStatus::kNotFound;
 };
 
+struct Interaction {
+  std::string event_id;
+  absl::Time time;
+  std::string type, channel, item_id, category;
+  int64_t quantity = 0;
+  double amount = 0;
+};
+
 struct FeatureVector {
   bool found = false;                // false: unknown customer as of the read time
   std::vector<FeatureValue> values;  // in the order of the FeatureSelection
+  std::vector<Interaction> history;  // newest first; only when asked for (GetFeatures)
 };
 
 // Totals of one event type (or, in Profile::categories, one category of purchases).
@@ -91,14 +100,6 @@ struct Profile {
   std::vector<TypeTotal> lifetime;                  // per event type, sorted by type
   std::vector<TypeTotal> categories;                // purchases per category, sorted
   std::vector<DailyAggregate> daily;                // retained buckets, oldest first
-};
-
-struct Interaction {
-  std::string event_id;
-  absl::Time time;
-  std::string type, channel, item_id, category;
-  int64_t quantity = 0;
-  double amount = 0;
 };
 
 }  // namespace cohort::storage

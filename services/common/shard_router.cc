@@ -298,7 +298,8 @@ absl::StatusOr<v1::GetFeaturesResponse> ShardRouter::GetFeatures(
 
 absl::StatusOr<ShardRouter::PartialFeatures> ShardRouter::GetFeaturesPartial(
     const std::vector<std::string>& customer_ids, const std::vector<std::string>& features,
-    std::optional<absl::Time> as_of, std::optional<absl::Duration> deadline) {
+    std::optional<absl::Time> as_of, std::optional<absl::Duration> deadline,
+    std::optional<uint32_t> history_limit) {
   if (customer_ids.empty()) return absl::InvalidArgumentError("customer_ids is empty");
   COHORT_RETURN_IF_ERROR(CheckIds(customer_ids, "customer_ids"));
   PartialFeatures out;
@@ -315,6 +316,10 @@ absl::StatusOr<ShardRouter::PartialFeatures> ShardRouter::GetFeaturesPartial(
   spec.init = [&](v1::GetFeaturesRequest* request) {
     for (const std::string& f : features) request->add_features(f);
     if (as_of.has_value()) *request->mutable_as_of() = ToProto(*as_of);
+    if (history_limit.has_value()) {
+      request->set_with_history(true);
+      request->set_history_limit(*history_limit);
+    }
   };
   spec.add = [&](size_t i, v1::GetFeaturesRequest* request) {
     request->add_customer_ids(customer_ids[i]);

@@ -130,13 +130,16 @@ class ShardRouter {
 
   // As GetFeatures, but a failing node does not fail the call: its ids get its error in
   // `statuses` and the other ids are answered. `deadline` (unset: options.deadline) bounds
-  // each node sub-request. Errors of the whole call: INVALID_ARGUMENT as GetFeatures,
-  // FAILED_PRECONDITION if answering nodes disagree on the feature columns, and a stale map
-  // that cannot be reloaded.
+  // each node sub-request. With `history_limit`, each vector also carries the customer's
+  // newest interactions (GetFeaturesRequest.with_history; 0 = the node's cap), read with
+  // the features. Errors of the whole call: INVALID_ARGUMENT as GetFeatures (and for
+  // history with `as_of`), FAILED_PRECONDITION if answering nodes disagree on the feature
+  // columns, and a stale map that cannot be reloaded.
   absl::StatusOr<PartialFeatures> GetFeaturesPartial(
       const std::vector<std::string>& customer_ids, const std::vector<std::string>& features,
       std::optional<absl::Time> as_of = std::nullopt,
-      std::optional<absl::Duration> deadline = std::nullopt);
+      std::optional<absl::Duration> deadline = std::nullopt,
+      std::optional<uint32_t> history_limit = std::nullopt);
 
   // Ingests `events` (any number). The response has one result per event in request order
   // and the summed counts; `sequence`, `error_code`, `error_message` are unset.

@@ -191,6 +191,7 @@ void ToProto(absl::string_view customer_id, const storage::FeatureVector& vector
   out->set_found(vector.found);
   out->mutable_values()->Reserve(static_cast<int>(vector.values.size()));
   for (const storage::FeatureValue& v : vector.values) ToProto(v, out->add_values());
+  for (const storage::Interaction& i : vector.history) ToProto(i, out->add_history());
 }
 
 namespace {

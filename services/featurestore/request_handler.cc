@@ -179,9 +179,18 @@ absl::Status RequestHandler::GetFeatures(const v1::GetFeaturesRequest& request,
                           store_.Select(ToVector(request.features())));
   COHORT_ASSIGN_OR_RETURN(std::optional<absl::Time> as_of,
                           AsOf(request.has_as_of(), request.as_of()));
+  if (request.with_history() && as_of.has_value()) {
+    return absl::InvalidArgumentError(
+        "with_history: history is not point-in-time; omit as_of, or call GetHistory");
+  }
+  if (!request.with_history() && request.history_limit() != 0) {
+    return absl::InvalidArgumentError("history_limit is set but with_history is false");
+  }
+  std::optional<size_t> history_limit;
+  if (request.with_history()) history_limit = request.history_limit();
   const std::vector<std::string> ids = ToVector(request.customer_ids());
   COHORT_ASSIGN_OR_RETURN(std::vector<storage::FeatureVector> vectors,
-                          store_.GetFeatures(ids, selection, as_of));
+                          store_.GetFeatures(ids, selection, as_of, history_limit));
   if (vectors.size() != ids.size()) {
     return absl::InternalError(
         absl::StrCat("storage returned ", vectors.size(), " vectors for ", ids.size(), " ids"));

@@ -88,11 +88,11 @@ absl::Status Propensity(const LoadedModel& model, const CustomerData& data, size
   return absl::OkStatus();
 }
 
-std::vector<models::recommend::HistoryItem> History(const LoadedModel& model,
-                                                    const v1::GetHistoryResponse& history,
-                                                    absl::Time now) {
+std::vector<models::recommend::HistoryItem> History(
+    const LoadedModel& model, const google::protobuf::RepeatedPtrField<v1::Interaction>& history,
+    absl::Time now) {
   std::vector<models::recommend::HistoryItem> out;
-  for (const v1::Interaction& i : history.interactions()) {
+  for (const v1::Interaction& i : history) {
     std::optional<int32_t> item = model.vocabulary->Find(i.item_id());
     if (!item.has_value()) continue;
     double weight = 0;

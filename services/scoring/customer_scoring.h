@@ -19,7 +19,9 @@ struct CustomerData {
   const v1::FeatureVector* features = nullptr;
   // Column of each feature name in features->values().
   const absl::flat_hash_map<std::string, int>* columns = nullptr;
-  const v1::GetHistoryResponse* history = nullptr;  // null unless recommendations run
+  // The customer's newest interactions, fetched with the features (FeatureVector.history);
+  // null unless recommendations run.
+  const google::protobuf::RepeatedPtrField<v1::Interaction>* history = nullptr;
 };
 
 // What one Score call asks for, resolved against a ModelSet.

@@ -170,46 +170,15 @@ absl::StatusOr<v1::ScoreResponse> Scorer::Score(const v1::ScoreRequest& request)
   COHORT_ASSIGN_OR_RETURN(ScorePlan plan, Plan(request, *set));
   const std::vector<std::string> ids(request.customer_ids().begin(), request.customer_ids().end());
 
-  // Histories (recommendations only): one call per customer, all in flight while the
-  // features are fetched.
-  struct HistoryCall {
-    grpc::ClientContext context;
-    v1::GetHistoryRequest request;
-    v1::GetHistoryResponse response;
-    grpc::Status status;
-    std::string node;
-    absl::Duration latency;
-  };
-  std::vector<std::unique_ptr<HistoryCall>> histories;
-  std::optional<absl::BlockingCounter> pending;
-  if (plan.recommend != nullptr) {
-    pending.emplace(static_cast<int>(ids.size()));
-    for (const std::string& id : ids) {
-      histories.push_back(std::make_unique<HistoryCall>());
-      HistoryCall* call = histories.back().get();
-      ShardRouter::NodeHandle handle = router_.NodeFor(id);
-      call->node = handle.node.id;
-      call->request.set_customer_id(id);
-      const absl::Time started = absl::Now();
-      call->context.set_deadline(absl::ToChronoTime(started + fetch_deadline_));
-      handle.stub->async()->GetHistory(&call->context, &call->request, &call->response,
-                                       [call, started, &pending](grpc::Status status) {
-                                         call->latency = absl::Now() - started;
-                                         call->status = std::move(status);
-                                         pending->DecrementCount();
-                                       });
-    }
-  }
-  absl::StatusOr<ShardRouter::PartialFeatures> fetched =
-      router_.GetFeaturesPartial(ids, FeaturesOf(plan), std::nullopt, fetch_deadline_);
-  if (pending.has_value()) pending->Wait();
+  // Histories (recommendations only) come with the features, in the same call per node.
+  std::optional<uint32_t> history_limit;
+  if (plan.recommend != nullptr) history_limit = 0;  // the node's cap
+  absl::StatusOr<ShardRouter::PartialFeatures> fetched = router_.GetFeaturesPartial(
+      ids, FeaturesOf(plan), std::nullopt, fetch_deadline_, history_limit);
   if (!fetched.ok()) return fetched.status();
   if (metrics_ != nullptr) {
     for (const auto& call : fetched->calls) {
       metrics_->RecordFetch(call.node.id, call.latency, call.status);
-    }
-    for (const auto& call : histories) {
-      metrics_->RecordFetch(call->node, call->latency, FromGrpcStatus(call->status));
     }
   }
 
@@ -232,17 +201,7 @@ absl::StatusOr<v1::ScoreResponse> Scorer::Score(const v1::ScoreRequest& request)
     CustomerData data;
     data.features = &vector;
     data.columns = &columns;
-    if (plan.recommend != nullptr) {
-      const HistoryCall& call = *histories[i];
-      if (!call.status.ok()) {
-        SetError(absl::Status(
-                     FromGrpcStatus(call.status).code(),
-                     absl::StrCat("node ", call.node, ": history: ", call.status.error_message())),
-                 out);
-        continue;
-      }
-      data.history = &call.response;
-    }
+    if (plan.recommend != nullptr) data.history = &vector.history();
     absl::Status scored = ScoreCustomer(plan, data, out, times, scores);
     if (!scored.ok()) {
       v1::CustomerScores failed;

@@ -320,6 +320,44 @@ TEST_F(StoreNodeTest, ProfileAndHistoryOfACustomer) {
   EXPECT_EQ(history.interactions(1).event_id(), "h2");
   EXPECT_DOUBLE_EQ(history.interactions(1).amount(), 12.5);
 
+  // The same history in a GetFeatures call (with_history), for a known and an unknown id.
+  v1::GetFeaturesRequest features_request;
+  features_request.add_customer_ids(alice);
+  features_request.add_customer_ids(Customer(true, 1));
+  features_request.add_features("purchases_7d");
+  features_request.set_with_history(true);
+  features_request.set_history_limit(2);
+  v1::GetFeaturesResponse features;
+  status = stub_->GetFeatures(Context().get(), features_request, &features);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(features.vectors_size(), 2);
+  ASSERT_EQ(features.vectors(0).history_size(), 2);
+  for (int k = 0; k < 2; ++k) {
+    EXPECT_EQ(features.vectors(0).history(k).SerializeAsString(),
+              history.interactions(k).SerializeAsString());
+  }
+  EXPECT_EQ(features.vectors(0).values(0).int_value(), 1);
+  EXPECT_FALSE(features.vectors(1).found());
+  EXPECT_EQ(features.vectors(1).history_size(), 0);
+  features_request.set_history_limit(0);  // the node's cap: all three
+  ASSERT_TRUE(stub_->GetFeatures(Context().get(), features_request, &features).ok());
+  EXPECT_EQ(features.vectors(0).history_size(), 3);
+  // Without with_history no history is sent; a limit without it, or history with as_of,
+  // is refused.
+  features_request.set_with_history(false);
+  EXPECT_EQ(stub_->GetFeatures(Context().get(), features_request, &features).error_code(),
+            grpc::StatusCode::OK);
+  EXPECT_EQ(features.vectors(0).history_size(), 0);
+  features_request.set_history_limit(2);
+  status = stub_->GetFeatures(Context().get(), features_request, &features);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("with_history"));
+  features_request.set_with_history(true);
+  *features_request.mutable_as_of() = Ts(now_ - absl::Hours(2));
+  status = stub_->GetFeatures(Context().get(), features_request, &features);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("not point-in-time"));
+
   profile_request.set_customer_id(Customer(true, 1));
   ASSERT_TRUE(stub_->GetProfile(Context().get(), profile_request, &profile).ok());
   EXPECT_FALSE(profile.found());

@@ -365,6 +365,29 @@ TEST_F(StorageIngestTest, HistoryIsNewestFirstLimitedAndCapped) {
   auto unknown = store_->GetHistory("nobody", 0);
   ASSERT_TRUE(unknown.ok());
   EXPECT_FALSE(unknown->has_value());
+
+  // GetFeatures with a history limit returns what GetHistory does, per id, in one read.
+  const FeatureSelection all = *store_->Select({});
+  for (size_t limit : {0, 2}) {
+    auto vectors = store_->GetFeatures({"frank", "nobody", "frank"}, all, std::nullopt, limit);
+    ASSERT_TRUE(vectors.ok()) << vectors.status();
+    auto expected = store_->GetHistory("frank", limit);
+    ASSERT_TRUE(expected.ok() && expected->has_value());
+    for (size_t v : {0, 2}) {
+      ASSERT_EQ((*vectors)[v].history.size(), (*expected)->size());
+      for (size_t i = 0; i < (*expected)->size(); ++i) {
+        EXPECT_EQ((*vectors)[v].history[i].event_id, (**expected)[i].event_id);
+        EXPECT_EQ((*vectors)[v].history[i].time, (**expected)[i].time);
+        EXPECT_EQ((*vectors)[v].history[i].item_id, (**expected)[i].item_id);
+      }
+    }
+    EXPECT_TRUE((*vectors)[1].history.empty());
+  }
+  auto without = store_->GetFeatures({"frank"}, all, std::nullopt);
+  ASSERT_TRUE(without.ok());
+  EXPECT_TRUE((*without)[0].history.empty());
+  EXPECT_EQ(store_->GetFeatures({"frank"}, all, T0(), 0).status().code(),
+            absl::StatusCode::kInvalidArgument);  // history is not point-in-time
 }
 
 TEST_F(StorageIngestTest, StatsCountCustomers) {
