@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <limits>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -12,6 +13,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/repeated_ptr_field.h"
 #include "rocksdb/slice.h"
+#include "storage/record_views.h"
 
 namespace cohort::storage::internal {
 namespace {
@@ -206,6 +208,126 @@ class RecordMergeOperator final : public rocksdb::MergeOperator {
   FinishFn finish_;
 };
 
+bool LabelLess(const CellView& a, const CellView& b) {
+  return std::tie(a.type, a.channel, a.category) < std::tie(b.type, b.channel, b.category);
+}
+
+// CombineCells on views: `into` is the accumulated record's cell, `from` the next operand's.
+CellView CombineViews(CellView into, const CellView& from) {
+  into.count += from.count;
+  into.quantity += from.quantity;
+  into.amount += from.amount;
+  into.first_us = std::min(into.first_us, from.first_us);
+  into.last_us = std::max(into.last_us, from.last_us);
+  return into;
+}
+
+// Merges two sorted, unique cell lists (MergeSorted's result, as views).
+template <typename Emit>
+void MergeCellViews(absl::Span<const CellView> into, absl::Span<const CellView> from, Emit emit) {
+  size_t i = 0, j = 0;
+  while (i < into.size() && j < from.size()) {
+    if (LabelLess(into[i], from[j])) {
+      emit(into[i++]);
+    } else if (LabelLess(from[j], into[i])) {
+      emit(from[j++]);
+    } else {
+      emit(CombineViews(into[i++], from[j++]));
+    }
+  }
+  for (; i < into.size(); ++i) emit(into[i]);
+  for (; j < from.size(); ++j) emit(from[j]);
+}
+
+// MergeAggregates(from, into) on views, into `out`; days before `first_day` are left out.
+void MergeAggregateViews(const AggregatesView& into, const AggregatesView& from, int32_t first_day,
+                         AggregatesView* out) {
+  out->Clear();
+  MergeCellViews(into.lifetime(), from.lifetime(),
+                 [out](const CellView& cell) { out->AddLifetime(cell); });
+  const auto add = [out](const CellView& cell) { out->AddCell(cell); };
+  const absl::Span<const DayView> a = into.days(), b = from.days();
+  size_t i = 0, j = 0;
+  while (i < a.size() || j < b.size()) {
+    const bool take_a = j == b.size() || (i < a.size() && a[i].day <= b[j].day);
+    const bool take_b = i == a.size() || (j < b.size() && b[j].day <= a[i].day);
+    const int32_t day = take_a ? a[i].day : b[j].day;
+    const bool keep = day >= first_day;
+    if (keep) out->AddDay(day);
+    if (take_a && take_b) {
+      if (keep) MergeCellViews(into.cells(a[i]), from.cells(b[j]), add);
+    } else if (keep) {
+      for (const CellView& cell : take_a ? into.cells(a[i]) : from.cells(b[j])) add(cell);
+    }
+    i += take_a ? 1 : 0;
+    j += take_b ? 1 : 0;
+  }
+}
+
+// The merge operator of "aggregates" on views (storage/record_views.h): operands are
+// decoded without allocating per field, merged as MergeAggregates does (left to right, so
+// float sums add in the same order) and encoded byte-identically to protobuf. A full merge
+// of one operand that retention leaves whole returns the operand itself.
+class AggregatesMergeOperator final : public rocksdb::MergeOperator {
+ public:
+  AggregatesMergeOperator(std::function<absl::Time()> clock, int32_t retention_days)
+      : clock_(std::move(clock)), retention_days_(retention_days) {}
+
+  bool FullMergeV2(const MergeOperationInput& in, MergeOperationOutput* out) const override {
+    const int32_t first_day = HorizonAt(clock_(), retention_days_).first_day;
+    if (in.existing_value == nullptr && in.operand_list.size() == 1) {
+      AggregatesView view;
+      if (!view.Decode(ToView(in.operand_list.front()))) return false;
+      const bool expired = std::any_of(view.days().begin(), view.days().end(),
+                                       [first_day](const DayView& d) { return d.day < first_day; });
+      if (!expired) {
+        out->existing_operand = in.operand_list.front();
+        return true;
+      }
+    }
+    std::vector<rocksdb::Slice> inputs;
+    if (in.existing_value != nullptr) inputs.push_back(*in.existing_value);
+    inputs.insert(inputs.end(), in.operand_list.begin(), in.operand_list.end());
+    return Merge(inputs, first_day, &out->new_value);
+  }
+
+  bool PartialMergeMulti(const rocksdb::Slice& /*key*/, const std::deque<rocksdb::Slice>& operands,
+                         std::string* new_value, rocksdb::Logger* /*logger*/) const override {
+    const std::vector<rocksdb::Slice> inputs(operands.begin(), operands.end());
+    return Merge(inputs, std::numeric_limits<int32_t>::min(), new_value);
+  }
+
+  const char* Name() const override { return "cohort.AggregatesMerge.v1"; }
+
+ private:
+  static absl::string_view ToView(const rocksdb::Slice& s) {
+    return absl::string_view(s.data(), s.size());
+  }
+
+  // Folds `inputs` left to right, drops days before `first_day`, encodes into `out`.
+  static bool Merge(const std::vector<rocksdb::Slice>& inputs, int32_t first_day,
+                    std::string* out) {
+    AggregatesView acc, next, merged;
+    if (inputs.empty() || !acc.Decode(ToView(inputs[0]))) return false;
+    for (size_t k = 1; k < inputs.size(); ++k) {
+      if (!next.Decode(ToView(inputs[k]))) return false;
+      MergeAggregateViews(acc, next, first_day, &merged);
+      std::swap(acc, merged);
+    }
+    if (inputs.size() == 1) {  // retention still applies to a lone input
+      next.Clear();
+      MergeAggregateViews(acc, next, first_day, &merged);
+      std::swap(acc, merged);
+    }
+    out->clear();
+    acc.AppendEncoded(out);
+    return true;
+  }
+
+  std::function<absl::Time()> clock_;
+  int32_t retention_days_;
+};
+
 }  // namespace
 
 RetentionHorizon HorizonAt(absl::Time now, int32_t retention_days) {
@@ -273,14 +395,7 @@ bool DropItemsBefore(int64_t first_us, records::History* history) {
 
 std::shared_ptr<rocksdb::MergeOperator> NewAggregatesMergeOperator(
     std::function<absl::Time()> clock, int32_t retention_days) {
-  return std::make_shared<RecordMergeOperator<records::Aggregates>>(
-      "cohort.AggregatesMerge.v1",
-      [](records::Aggregates&& src, records::Aggregates* dst) {
-        MergeAggregates(std::move(src), dst);
-      },
-      [clock = std::move(clock), retention_days](records::Aggregates* merged) {
-        DropDaysBefore(HorizonAt(clock(), retention_days).first_day, merged);
-      });
+  return std::make_shared<AggregatesMergeOperator>(std::move(clock), retention_days);
 }
 
 std::shared_ptr<rocksdb::MergeOperator> NewAttributesMergeOperator(size_t cap) {

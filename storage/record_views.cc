@@ -354,4 +354,92 @@ void AttributesView::Assign(const records::AttributeSet& message) {
   }
 }
 
+namespace {
+
+size_t VarintSize(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+void PutVarint(uint64_t v, std::string* out) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+// One-byte tags: every field number here is below 16.
+char Tag(int field, int wire_type) { return static_cast<char>(field << 3 | wire_type); }
+
+uint64_t DoubleBits(double v) {
+  uint64_t bits = 0;
+  std::memcpy(&bits, &v, sizeof(v));
+  return bits;
+}
+
+// proto3 writes a scalar only when it differs from its default (a double: when any bit is
+// set, so -0.0 is written).
+size_t IntFieldSize(int64_t v) { return v == 0 ? 0 : 1 + VarintSize(static_cast<uint64_t>(v)); }
+size_t BytesFieldSize(absl::string_view v) {
+  return v.empty() ? 0 : 1 + VarintSize(v.size()) + v.size();
+}
+
+size_t CellSize(const CellView& c) {
+  return BytesFieldSize(c.type) + BytesFieldSize(c.channel) + BytesFieldSize(c.category) +
+         IntFieldSize(c.count) + IntFieldSize(c.quantity) + (DoubleBits(c.amount) == 0 ? 0 : 9) +
+         IntFieldSize(c.first_us) + IntFieldSize(c.last_us);
+}
+
+void PutInt(int field, int64_t v, std::string* out) {
+  if (v == 0) return;
+  out->push_back(Tag(field, kVarint));
+  PutVarint(static_cast<uint64_t>(v), out);
+}
+
+void PutBytes(int field, absl::string_view v, std::string* out) {
+  if (v.empty()) return;
+  out->push_back(Tag(field, kLengthDelimited));
+  PutVarint(v.size(), out);
+  out->append(v.data(), v.size());
+}
+
+// `field`: the Cell as a length-delimited field of its parent.
+void PutCell(int field, const CellView& c, std::string* out) {
+  out->push_back(Tag(field, kLengthDelimited));
+  PutVarint(CellSize(c), out);
+  PutBytes(1, c.type, out);
+  PutBytes(2, c.channel, out);
+  PutBytes(3, c.category, out);
+  PutInt(4, c.count, out);
+  PutInt(5, c.quantity, out);
+  if (const uint64_t bits = DoubleBits(c.amount); bits != 0) {
+    out->push_back(Tag(6, kFixed64));
+    for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(bits >> (8 * i)));
+  }
+  PutInt(7, c.first_us, out);
+  PutInt(8, c.last_us, out);
+}
+
+}  // namespace
+
+void AggregatesView::AppendEncoded(std::string* out) const {
+  for (const CellView& cell : lifetime_) PutCell(1, cell, out);
+  for (const DayView& day : days_) {
+    size_t size = IntFieldSize(day.day);  // int32: a negative day is sign-extended to 64 bits
+    for (const CellView& cell : cells(day)) {
+      const size_t cell_size = CellSize(cell);
+      size += 1 + VarintSize(cell_size) + cell_size;
+    }
+    out->push_back(Tag(2, kLengthDelimited));
+    PutVarint(size, out);
+    PutInt(1, day.day, out);
+    for (const CellView& cell : cells(day)) PutCell(2, cell, out);
+  }
+}
+
 }  // namespace cohort::storage

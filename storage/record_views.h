@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -53,9 +54,24 @@ class AggregatesView {
   // Replaces the view with `message`, which must outlive the view's use.
   void Assign(const records::Aggregates& message);
 
- private:
+  // Building a view cell by cell (the labels view bytes the caller keeps alive): lifetime
+  // cells, then each day and its cells, in the order they are to be encoded.
   void Clear();
+  void AddLifetime(const CellView& cell) { lifetime_.push_back(cell); }
+  void AddDay(int32_t day) {
+    const auto at = static_cast<uint32_t>(cells_.size());
+    days_.push_back(DayView{day, at, at});
+  }
+  void AddCell(const CellView& cell) {  // to the last day added
+    cells_.push_back(cell);
+    days_.back().end = static_cast<uint32_t>(cells_.size());
+  }
 
+  // Appends the protobuf encoding of the view: the bytes records::Aggregates with the same
+  // content serializes to (fields in number order, proto3 defaults omitted).
+  void AppendEncoded(std::string* out) const;
+
+ private:
   std::vector<CellView> lifetime_;
   std::vector<DayView> days_;
   std::vector<CellView> cells_;  // every day's cells, in day order

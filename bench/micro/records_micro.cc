@@ -6,12 +6,15 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "benchmark/benchmark.h"
+#include "rocksdb/merge_operator.h"
 #include "storage/feature_eval.h"
 #include "storage/feature_registry.h"
+#include "storage/merge_operators.h"
 #include "storage/record_views.h"
 #include "storage/records.pb.h"
 
@@ -104,6 +107,58 @@ void BM_DecodeAggregatesView(benchmark::State& state) {
   state.counters["record_bytes"] = static_cast<double>(bytes.size());
 }
 BENCHMARK(BM_DecodeAggregatesView)->ArgName("active_days")->Arg(5)->Arg(30);
+
+// A read of a customer with a base record (`active_days`) and one newer event in the
+// memtable: RocksDB full-merges them. The store's operator (views) vs the same merge on
+// protobuf messages (what the operator did before: parse, MergeAggregates, drop expired
+// days, serialize).
+std::vector<std::string> MergeInputs(int active_days) {
+  const absl::Time now = absl::Now();
+  records::Aggregates event;
+  records::Cell* cell = event.add_lifetime();
+  cell->set_type("purchase");
+  cell->set_channel("web");
+  cell->set_category("grocery");
+  cell->set_count(1);
+  cell->set_amount(12.5);
+  cell->set_first_us(absl::ToUnixMicros(now));
+  cell->set_last_us(absl::ToUnixMicros(now));
+  records::DayBucket* day = event.add_days();
+  day->set_day(static_cast<int32_t>(absl::ToUnixSeconds(now) / 86400));
+  *day->add_cells() = *cell;
+  return {MakeAggregates(active_days, now).SerializeAsString(), event.SerializeAsString()};
+}
+
+void BM_FullMergeAggregates(benchmark::State& state) {
+  const std::vector<std::string> inputs = MergeInputs(static_cast<int>(state.range(0)));
+  const auto op = internal::NewAggregatesMergeOperator([] { return absl::Now(); }, 365);
+  const rocksdb::Slice base(inputs[0]);
+  const std::vector<rocksdb::Slice> operands = {rocksdb::Slice(inputs[1])};
+  std::string merged;
+  rocksdb::Slice existing;
+  for (auto _ : state) {
+    merged.clear();
+    rocksdb::MergeOperator::MergeOperationOutput out(merged, existing);
+    benchmark::DoNotOptimize(op->FullMergeV2(
+        rocksdb::MergeOperator::MergeOperationInput("k", &base, operands, nullptr), &out));
+  }
+}
+BENCHMARK(BM_FullMergeAggregates)->ArgName("active_days")->Arg(5)->Arg(30);
+
+void BM_FullMergeAggregatesProtobuf(benchmark::State& state) {
+  const std::vector<std::string> inputs = MergeInputs(static_cast<int>(state.range(0)));
+  const int32_t first_day = internal::HorizonAt(absl::Now(), 365).first_day;
+  std::string merged;
+  for (auto _ : state) {
+    records::Aggregates acc, next;
+    acc.ParseFromString(inputs[0]);
+    next.ParseFromString(inputs[1]);
+    internal::MergeAggregates(std::move(next), &acc);
+    internal::DropDaysBefore(first_day, &acc);
+    benchmark::DoNotOptimize(acc.SerializeToString(&merged));
+  }
+}
+BENCHMARK(BM_FullMergeAggregatesProtobuf)->ArgName("active_days")->Arg(5)->Arg(30);
 
 // Every registry feature from decoded views, with the evaluation plan built once (as
 // GetFeatures does per request).

@@ -1,5 +1,7 @@
 // Merge semantics of the stored records and the retention filters, without a database.
 #include <algorithm>
+#include <deque>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -182,6 +184,75 @@ TEST(StorageMergeTest, MergeOperatorFullAndPartialMergesAgree) {
   std::string ignored;
   rocksdb::MergeOperator::MergeOperationOutput out3(ignored, existing_value);
   EXPECT_FALSE(op->FullMergeV2(Input(bad), &out3));
+}
+
+// A random normalized Aggregates record: several events of random labels, days, amounts
+// (negative zero and fractions included) folded with MergeAggregates.
+records::Aggregates RandomAggregates(std::mt19937_64& rng) {
+  static const char* const kTypes[] = {"purchase", "view", "return", ""};
+  static const char* const kChannels[] = {"web", "app", "store"};
+  static const char* const kCategories[] = {"", "apparel", "grocery"};
+  records::Aggregates out;
+  for (int e = 1 + static_cast<int>(rng() % 5); e > 0; --e) {
+    const int64_t us = static_cast<int64_t>(rng() % 1000000);
+    records::Cell cell = MakeCell(kTypes[rng() % 4], kChannels[rng() % 3], 1, us, us);
+    cell.set_category(kCategories[rng() % 3]);
+    cell.set_amount(rng() % 5 == 0 ? -0.0 : static_cast<double>(rng() % 1000) / 7.0);
+    cell.set_quantity(static_cast<int64_t>(rng() % 3) - 1);
+    records::Aggregates one;
+    *one.add_lifetime() = cell;
+    records::DayBucket* bucket = one.add_days();
+    bucket->set_day(95 + static_cast<int32_t>(rng() % 10));
+    *bucket->add_cells() = cell;
+    MergeAggregates(std::move(one), &out);
+  }
+  return out;
+}
+
+// The view-based aggregates operator against the protobuf reference (MergeAggregates left to
+// right, retention on full merges, SerializeToString): byte for byte.
+TEST(StorageMergeTest, AggregatesOperatorMatchesTheProtobufMergeByteForByte) {
+  const int32_t retention = 3;
+  const absl::Time now = absl::FromUnixSeconds(103 * 86400 + 3600);  // keeps day >= 100
+  auto op = NewAggregatesMergeOperator([now] { return now; }, retention);
+  const int32_t first_day = HorizonAt(now, retention).first_day;
+  std::mt19937_64 rng(17);
+  for (int round = 0; round < 400; ++round) {
+    std::vector<records::Aggregates> inputs;
+    for (int k = 1 + static_cast<int>(rng() % 4); k > 0; --k) {
+      inputs.push_back(RandomAggregates(rng));
+    }
+    std::vector<std::string> bytes;
+    for (const auto& a : inputs) bytes.push_back(a.SerializeAsString());
+    records::Aggregates reference = inputs[0];
+    for (size_t k = 1; k < inputs.size(); ++k) {
+      records::Aggregates next = inputs[k];
+      MergeAggregates(std::move(next), &reference);
+    }
+    // Partial merge (two or more operands, no retention).
+    if (bytes.size() >= 2) {
+      const std::deque<rocksdb::Slice> operands(bytes.begin(), bytes.end());
+      std::string partial;
+      ASSERT_TRUE(op->PartialMergeMulti("k", operands, &partial, nullptr));
+      EXPECT_EQ(partial, reference.SerializeAsString()) << "round " << round;
+    }
+    // Full merge, with and without the first input as the existing value.
+    DropDaysBefore(first_day, &reference);
+    const std::string want = reference.SerializeAsString();
+    for (bool with_base : {false, true}) {
+      if (with_base && bytes.size() < 2) continue;
+      const rocksdb::Slice base(bytes[0]);
+      std::vector<rocksdb::Slice> operands(bytes.begin() + (with_base ? 1 : 0), bytes.end());
+      rocksdb::MergeOperator::MergeOperationInput in("k", with_base ? &base : nullptr, operands,
+                                                     nullptr);
+      std::string merged;
+      rocksdb::Slice existing(nullptr, 0);  // set by the operator when it returns an operand
+      rocksdb::MergeOperator::MergeOperationOutput out(merged, existing);
+      ASSERT_TRUE(op->FullMergeV2(in, &out));
+      const std::string got = existing.data() != nullptr ? existing.ToString() : merged;
+      EXPECT_EQ(got, want) << "round " << round << (with_base ? " with base" : "");
+    }
+  }
 }
 
 TEST(StorageMergeTest, FiltersApplyTheHorizonReadAtFilterTime) {
