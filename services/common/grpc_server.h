@@ -1,5 +1,6 @@
 // Starting a Cohort gRPC server the same way in every binary: health checking and
-// reflection on, SO_REUSEPORT off, the RPC metrics interceptor installed.
+// reflection on, SO_REUSEPORT off, the RPC metrics interceptor installed, synchronous-API
+// threads kept for reuse instead of started per call.
 #pragma once
 
 #include <grpcpp/server.h>
