@@ -17,7 +17,7 @@ import urllib.request
 
 SERIES = {
     "cohort_grpc_server_handling_seconds": "grpc_method",  # the Score RPC, server side
-    "cohort_scorer_fetch_seconds": "shard",  # one store call (GetFeatures or GetHistory)
+    "cohort_scorer_fetch_seconds": "shard",  # one store call (GetFeatures, with history when recommendations run)
     "cohort_model_inference_seconds": "model",  # one model over a request's customers
 }
 LINE = re.compile(r'^(\w+)_(sum|count)\{([^}]*)\}\s+([0-9.eE+-]+)$')

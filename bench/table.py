@@ -153,8 +153,8 @@ def print_scorer_breakdown(path, runs):
     if not rows:
         return
     print("\nInside the scorer (its Prometheus histograms over each closed-loop Score run, means "
-          "in ms): the Score RPC as the server handled it, one store call (GetFeatures or "
-          "GetHistory, averaged over the shards), and each model over a request's customers:\n")
+          "in ms): the Score RPC as the server handled it, one store call (GetFeatures with "
+          "history, averaged over the shards), and each model over a request's customers:\n")
     head = " | ".join(models)
     print(f"| batch | client mean | Score handling | store call | {head} | models total |")
     print("|---:|---:|---:|---:|" + "---:|" * len(models) + "---:|")
