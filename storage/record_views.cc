@@ -124,129 +124,122 @@ bool ReadBytes(WireReader& r, uint32_t field, int wire_type, absl::string_view* 
   return r.LengthDelimited(out);
 }
 
-bool DecodeCell(absl::string_view bytes, CellView* cell) {
+// Calls `on_field(reader, field, wire_type)` for every field of the message encoded in
+// `bytes`; `on_field` reads or skips the value and returns false on a malformed encoding.
+// False if the message is malformed.
+template <typename OnField>
+bool ForEachField(absl::string_view bytes, OnField on_field) {
   WireReader r(bytes);
   while (!r.done()) {
     uint32_t field = 0;
     int wire = 0;
-    if (!r.Tag(&field, &wire)) return false;
-    bool ok = true;
-    switch (field) {
-      case 1:
-        ok = ReadBytes(r, field, wire, &cell->type);
-        break;
-      case 2:
-        ok = ReadBytes(r, field, wire, &cell->channel);
-        break;
-      case 3:
-        ok = ReadBytes(r, field, wire, &cell->category);
-        break;
-      case 4:
-        ok = ReadInt(r, field, wire, &cell->count);
-        break;
-      case 5:
-        ok = ReadInt(r, field, wire, &cell->quantity);
-        break;
-      case 6:
-        ok = ReadDouble(r, field, wire, &cell->amount);
-        break;
-      case 7:
-        ok = ReadInt(r, field, wire, &cell->first_us);
-        break;
-      case 8:
-        ok = ReadInt(r, field, wire, &cell->last_us);
-        break;
-      default:
-        ok = r.Skip(field, wire);
-    }
-    if (!ok) return false;
+    if (!r.Tag(&field, &wire) || !on_field(r, field, wire)) return false;
   }
   return true;
+}
+
+// A length-delimited field holding a message, decoded by `decode(bytes)`; skipped as an
+// unknown field when it has another wire type.
+template <typename Decode>
+bool ReadMessage(WireReader& r, uint32_t field, int wire_type, Decode decode) {
+  absl::string_view bytes;
+  if (wire_type != kLengthDelimited) return r.Skip(field, wire_type);
+  return r.LengthDelimited(&bytes) && decode(bytes);
+}
+
+bool DecodeCell(absl::string_view bytes, CellView* cell) {
+  return ForEachField(bytes, [cell](WireReader& r, uint32_t field, int wire) {
+    switch (field) {
+      case 1:
+        return ReadBytes(r, field, wire, &cell->type);
+      case 2:
+        return ReadBytes(r, field, wire, &cell->channel);
+      case 3:
+        return ReadBytes(r, field, wire, &cell->category);
+      case 4:
+        return ReadInt(r, field, wire, &cell->count);
+      case 5:
+        return ReadInt(r, field, wire, &cell->quantity);
+      case 6:
+        return ReadDouble(r, field, wire, &cell->amount);
+      case 7:
+        return ReadInt(r, field, wire, &cell->first_us);
+      case 8:
+        return ReadInt(r, field, wire, &cell->last_us);
+      default:
+        return r.Skip(field, wire);
+    }
+  });
 }
 
 // Appends the cells of one serialized DayBucket to `cells` and sets `day`.
 bool DecodeDay(absl::string_view bytes, DayView* day, std::vector<CellView>* cells) {
-  WireReader r(bytes);
   day->begin = static_cast<uint32_t>(cells->size());
-  while (!r.done()) {
-    uint32_t field = 0;
-    int wire = 0;
-    if (!r.Tag(&field, &wire)) return false;
-    bool ok = true;
-    if (field == 1 && wire == kVarint) {
-      int64_t v = 0;
-      ok = ReadInt(r, field, wire, &v);
+  const bool ok = ForEachField(bytes, [day, cells](WireReader& r, uint32_t field, int wire) {
+    if (field == 1) {
+      int64_t v = day->day;
+      if (!ReadInt(r, field, wire, &v)) return false;
       day->day = static_cast<int32_t>(v);  // int32 fields keep the low 32 bits
-    } else if (field == 2 && wire == kLengthDelimited) {
-      absl::string_view cell;
-      ok = r.LengthDelimited(&cell) && DecodeCell(cell, &cells->emplace_back());
-    } else {
-      ok = r.Skip(field, wire);
+      return true;
     }
-    if (!ok) return false;
-  }
+    if (field == 2) {
+      return ReadMessage(r, field, wire, [cells](absl::string_view cell) {
+        return DecodeCell(cell, &cells->emplace_back());
+      });
+    }
+    return r.Skip(field, wire);
+  });
   day->end = static_cast<uint32_t>(cells->size());
-  return true;
+  return ok;
 }
 
 bool DecodeVersion(absl::string_view bytes, AttributeVersionView* v) {
-  WireReader r(bytes);
   using Stored = records::StoredAttribute;
-  while (!r.done()) {
-    uint32_t field = 0;
-    int wire = 0;
-    if (!r.Tag(&field, &wire)) return false;
-    bool ok = true;
-    int64_t number = 0;
+  return ForEachField(bytes, [v](WireReader& r, uint32_t field, int wire) {
     // A oneof member with the wrong wire type is an unknown field: it leaves the kind alone.
     const bool kind_field = field >= 1 && field <= 5;
     const int want = field == 1 ? kLengthDelimited : field == 3 ? kFixed64 : kVarint;
-    if (kind_field && wire != want) {
-      ok = r.Skip(field, wire);
-    } else if (field == Stored::kStringValue) {
-      v->kind = Stored::kStringValue;
-      ok = r.LengthDelimited(&v->string_value);
-    } else if (field == Stored::kIntValue || field == Stored::kTimestampUs) {
-      v->kind = static_cast<Stored::KindCase>(field);
-      ok = ReadInt(r, field, wire, &v->int_value);
-    } else if (field == Stored::kDoubleValue) {
-      v->kind = Stored::kDoubleValue;
-      ok = ReadDouble(r, field, wire, &v->double_value);
-    } else if (field == Stored::kBoolValue) {
-      v->kind = Stored::kBoolValue;
-      ok = ReadInt(r, field, wire, &number);
-      v->bool_value = number != 0;
-    } else if (field == 7) {
-      ok = ReadInt(r, field, wire, &v->event_us);
-    } else {
-      ok = r.Skip(field, wire);  // source, written_us, unknown fields
+    if (kind_field && wire != want) return r.Skip(field, wire);
+    int64_t number = 0;
+    switch (field) {
+      case Stored::kStringValue:
+        v->kind = Stored::kStringValue;
+        return r.LengthDelimited(&v->string_value);
+      case Stored::kIntValue:
+      case Stored::kTimestampUs:
+        v->kind = static_cast<Stored::KindCase>(field);
+        return ReadInt(r, field, wire, &v->int_value);
+      case Stored::kDoubleValue:
+        v->kind = Stored::kDoubleValue;
+        return ReadDouble(r, field, wire, &v->double_value);
+      case Stored::kBoolValue:
+        v->kind = Stored::kBoolValue;
+        if (!ReadInt(r, field, wire, &number)) return false;
+        v->bool_value = number != 0;
+        return true;
+      case 7:
+        return ReadInt(r, field, wire, &v->event_us);
+      default:
+        return r.Skip(field, wire);  // source, written_us, unknown fields
     }
-    if (!ok) return false;
-  }
-  return true;
+  });
 }
 
 bool DecodeAttribute(absl::string_view bytes, AttributeView* attribute,
                      std::vector<AttributeVersionView>* versions) {
-  WireReader r(bytes);
   attribute->begin = static_cast<uint32_t>(versions->size());
-  while (!r.done()) {
-    uint32_t field = 0;
-    int wire = 0;
-    if (!r.Tag(&field, &wire)) return false;
-    bool ok = true;
-    if (field == 1) {
-      ok = ReadBytes(r, field, wire, &attribute->name);
-    } else if (field == 2 && wire == kLengthDelimited) {
-      absl::string_view version;
-      ok = r.LengthDelimited(&version) && DecodeVersion(version, &versions->emplace_back());
-    } else {
-      ok = r.Skip(field, wire);
-    }
-    if (!ok) return false;
-  }
+  const bool ok =
+      ForEachField(bytes, [attribute, versions](WireReader& r, uint32_t field, int wire) {
+        if (field == 1) return ReadBytes(r, field, wire, &attribute->name);
+        if (field == 2) {
+          return ReadMessage(r, field, wire, [versions](absl::string_view version) {
+            return DecodeVersion(version, &versions->emplace_back());
+          });
+        }
+        return r.Skip(field, wire);
+      });
   attribute->end = static_cast<uint32_t>(versions->size());
-  return true;
+  return ok;
 }
 
 CellView ViewOfCell(const records::Cell& c) {
@@ -264,23 +257,19 @@ void AggregatesView::Clear() {
 
 bool AggregatesView::Decode(absl::string_view bytes) {
   Clear();
-  WireReader r(bytes);
-  while (!r.done()) {
-    uint32_t field = 0;
-    int wire = 0;
-    if (!r.Tag(&field, &wire)) return false;
-    bool ok = true;
-    absl::string_view message;
-    if (field == 1 && wire == kLengthDelimited) {
-      ok = r.LengthDelimited(&message) && DecodeCell(message, &lifetime_.emplace_back());
-    } else if (field == 2 && wire == kLengthDelimited) {
-      ok = r.LengthDelimited(&message) && DecodeDay(message, &days_.emplace_back(), &cells_);
-    } else {
-      ok = r.Skip(field, wire);
+  return ForEachField(bytes, [this](WireReader& r, uint32_t field, int wire) {
+    if (field == 1) {
+      return ReadMessage(r, field, wire, [this](absl::string_view cell) {
+        return DecodeCell(cell, &lifetime_.emplace_back());
+      });
     }
-    if (!ok) return false;
-  }
-  return true;
+    if (field == 2) {
+      return ReadMessage(r, field, wire, [this](absl::string_view day) {
+        return DecodeDay(day, &days_.emplace_back(), &cells_);
+      });
+    }
+    return r.Skip(field, wire);
+  });
 }
 
 void AggregatesView::Assign(const records::Aggregates& message) {
@@ -302,22 +291,14 @@ void AttributesView::Clear() {
 
 bool AttributesView::Decode(absl::string_view bytes) {
   Clear();
-  WireReader r(bytes);
-  while (!r.done()) {
-    uint32_t field = 0;
-    int wire = 0;
-    if (!r.Tag(&field, &wire)) return false;
-    bool ok = true;
-    if (field == 1 && wire == kLengthDelimited) {
-      absl::string_view message;
-      ok = r.LengthDelimited(&message) &&
-           DecodeAttribute(message, &attributes_.emplace_back(), &versions_);
-    } else {
-      ok = r.Skip(field, wire);
+  return ForEachField(bytes, [this](WireReader& r, uint32_t field, int wire) {
+    if (field == 1) {
+      return ReadMessage(r, field, wire, [this](absl::string_view attribute) {
+        return DecodeAttribute(attribute, &attributes_.emplace_back(), &versions_);
+      });
     }
-    if (!ok) return false;
-  }
-  return true;
+    return r.Skip(field, wire);
+  });
 }
 
 void AttributesView::Assign(const records::AttributeSet& message) {
