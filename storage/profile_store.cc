@@ -477,21 +477,19 @@ absl::StatusOr<std::vector<FeatureVector>> ProfileStore::GetFeatures(
   vectors.reserve(n);
   const FeatureEvaluator evaluator(*s.registry_, selection);
   for (size_t i = 0; i < n; ++i) {
+    const size_t k = slot[i];  // kInvalid: an invalid id, found=false without a read
     RecordViews records;
-    if (const size_t k = slot[i]; k != kInvalid) {
-      if (statuses[k].ok()) {
-        COHORT_RETURN_IF_ERROR(decode(k, "aggregates", &aggregates));
-        records.aggregates = &aggregates;
-      }
-      if (statuses[m + k].ok()) {
-        COHORT_RETURN_IF_ERROR(decode(m + k, "attributes", &attributes));
-        records.attributes = &attributes;
-      }
+    if (k != kInvalid && statuses[k].ok()) {
+      COHORT_RETURN_IF_ERROR(decode(k, "aggregates", &aggregates));
+      records.aggregates = &aggregates;
     }
-    vectors.push_back(evaluator.Evaluate(records, read_time));
-    if (const size_t k = slot[i];
-        k != kInvalid && history_limit.has_value() && statuses[2 * m + k].ok()) {
-      COHORT_ASSIGN_OR_RETURN(vectors.back().history,
+    if (k != kInvalid && statuses[m + k].ok()) {
+      COHORT_RETURN_IF_ERROR(decode(m + k, "attributes", &attributes));
+      records.attributes = &attributes;
+    }
+    FeatureVector& vector = vectors.emplace_back(evaluator.Evaluate(records, read_time));
+    if (k != kInvalid && history_limit.has_value() && statuses[2 * m + k].ok()) {
+      COHORT_ASSIGN_OR_RETURN(vector.history,
                               HistoryOf(values[2 * m + k], ids[i], *history_limit, o.history_cap));
     }
   }
