@@ -240,7 +240,9 @@ absl::StatusOr<std::unique_ptr<XgbModel>> XgbModel::Load(std::string booster_byt
   if (handles < 1) return absl::InvalidArgumentError("predict_handles must be >= 1");
   auto model = std::unique_ptr<XgbModel>(new XgbModel());
   model->pool_ = std::make_unique<internal::BoosterPool>();
-  for (int32_t h = 0; h < handles; ++h) {
+  // The first handle is checked and compiled; further handles are only needed when the C
+  // API serves predictions (a model outside the compiled subset).
+  for (int32_t h = 0; h < handles && (h == 0 || model->forest_ == nullptr); ++h) {
     BoosterHandle raw = nullptr;
     COHORT_RETURN_IF_ERROR(XgbCheck(XGBoosterCreate(nullptr, 0, &raw), "booster creation"));
     BoosterPtr booster(raw);

@@ -57,7 +57,9 @@ struct XgbOptions {
   int32_t early_stopping_rounds = 0;
   // Passed verbatim to XGBoosterSetParam after the fields above (e.g. scale_pos_weight).
   std::vector<std::pair<std::string, std::string>> extra_params = {};
-  // Number of prediction handles (>= 1): how many threads can predict at the same time.
+  // Number of prediction handles (>= 1): how many threads can predict at the same time
+  // through the C API. A compiled model (XgbModel::compiled()) keeps one and predicts
+  // without it, from any number of threads.
   int32_t predict_handles = 2;
 };
 
