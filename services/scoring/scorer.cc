@@ -8,11 +8,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/synchronization/blocking_counter.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "common/validation.h"
-#include "services/common/grpc_status.h"
 #include "services/scoring/customer_scoring.h"
 
 namespace cohort::scoring {
