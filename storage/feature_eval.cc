@@ -617,7 +617,8 @@ FeatureVector FeatureEvaluator::Evaluate(const RecordViews& records, absl::Time 
   return Evaluator(registry_, *selection_, records, as_of).Run();
 }
 
-FeatureVector FeatureEvaluator::Evaluate(const CustomerRecords& records, absl::Time as_of) const {
+FeatureVector EvaluateFeatures(const FeatureRegistry& registry, const FeatureSelection& selection,
+                               const CustomerRecords& records, absl::Time as_of) {
   AggregatesView aggregates;
   AttributesView attributes;
   RecordViews views;
@@ -629,12 +630,7 @@ FeatureVector FeatureEvaluator::Evaluate(const CustomerRecords& records, absl::T
     attributes.Assign(*records.attributes);
     views.attributes = &attributes;
   }
-  return Evaluate(views, as_of);
-}
-
-FeatureVector EvaluateFeatures(const FeatureRegistry& registry, const FeatureSelection& selection,
-                               const CustomerRecords& records, absl::Time as_of) {
-  return FeatureEvaluator(registry, selection).Evaluate(records, as_of);
+  return FeatureEvaluator(registry, selection).Evaluate(views, as_of);
 }
 
 }  // namespace cohort::storage

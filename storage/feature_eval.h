@@ -1,5 +1,6 @@
 // Point-in-time feature computation from one customer's stored records. Pure functions:
-// no I/O, thread-safe. Used by ProfileStore::GetFeatures and ::Export.
+// no I/O, thread-safe. ProfileStore::GetFeatures and ::Export use FeatureEvaluator on
+// record views; EvaluateFeatures takes protobuf records (tests, one-off evaluations).
 #pragma once
 
 #include <memory>
@@ -12,13 +13,16 @@
 
 namespace cohort::storage {
 
-// One customer's records as read from RocksDB; null when the record is absent.
+// One customer's records as protobuf messages (tests, one-off evaluations); null when the
+// record is absent. EvaluateFeatures converts them to RecordViews per call.
 struct CustomerRecords {
   const records::Aggregates* aggregates = nullptr;
   const records::AttributeSet* attributes = nullptr;
 };
 
-// The same records as views (storage/record_views.h), as GetFeatures decodes them.
+// One customer's records as GetFeatures and Export decode them (storage/record_views.h);
+// null when the record is absent. The views, and the bytes they view, must outlive the
+// Evaluate call; the returned vector owns its values.
 struct RecordViews {
   const AggregatesView* aggregates = nullptr;
   const AttributesView* attributes = nullptr;
@@ -36,8 +40,7 @@ class FeatureEvaluator {
   FeatureEvaluator(const FeatureEvaluator&) = delete;
   FeatureEvaluator& operator=(const FeatureEvaluator&) = delete;
 
-  // The same as EvaluateFeatures(registry, selection, records, as_of).
-  FeatureVector Evaluate(const CustomerRecords& records, absl::Time as_of) const;
+  // The semantics of EvaluateFeatures(registry, selection, records, as_of), on views.
   FeatureVector Evaluate(const RecordViews& records, absl::Time as_of) const;
 
  private:
