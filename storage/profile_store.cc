@@ -85,23 +85,28 @@ absl::string_view View(const rocksdb::Slice& slice) {
   return absl::string_view(slice.data(), slice.size());
 }
 
-// Decodes `bytes` into `view` (storage/record_views.h), which then views `bytes`.
-template <typename View>
-absl::Status DecodeRecord(const rocksdb::Slice& bytes, absl::string_view what,
-                          absl::string_view customer_id, View* view) {
-  if (view->Decode(absl::string_view(bytes.data(), bytes.size()))) return absl::OkStatus();
+// DATA_LOSS naming the customer whose stored `what` record does not decode.
+absl::Status UnreadableRecord(absl::string_view what, absl::string_view customer_id) {
   return absl::DataLossError(
       absl::StrCat("stored ", what, " record of customer '", customer_id, "' does not parse"));
 }
 
+// Decodes `bytes` into `view` (storage/record_views.h), which then views `bytes`.
+template <typename RecordView>
+absl::Status DecodeRecord(const rocksdb::Slice& bytes, absl::string_view what,
+                          absl::string_view customer_id, RecordView* view) {
+  if (view->Decode(View(bytes))) return absl::OkStatus();
+  return UnreadableRecord(what, customer_id);
+}
+
+// Parses `bytes` into a protobuf `record` (GetProfile, GetHistory).
 template <typename Record>
 absl::Status ParseRecord(const rocksdb::Slice& bytes, absl::string_view what,
                          absl::string_view customer_id, Record* record) {
   if (record->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return absl::OkStatus();
   }
-  return absl::DataLossError(
-      absl::StrCat("stored ", what, " record of customer '", customer_id, "' does not parse"));
+  return UnreadableRecord(what, customer_id);
 }
 
 // The newest `limit` (0: `cap`) interactions of a stored History record, newest first.
