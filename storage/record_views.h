@@ -5,7 +5,11 @@
 // into protobuf messages allocated a string per label of every cell (three per cell, four
 // cells per day bucket) and was ~20% of a node's read CPU (bench/); a view keeps
 // string_views into the bytes RocksDB returned and reuses its vectors from one customer to
-// the next. The evaluation (feature_eval.cc) reads records only through these views.
+// the next. The evaluation (feature_eval.cc) and the aggregates merge operator
+// (merge_operators.cc) read records only through these views.
+//
+// A view is a plain value: not thread-safe, cheap to reuse (Decode and Assign replace its
+// content), and it never owns the bytes its labels point into.
 #pragma once
 
 #include <cstdint>
