@@ -390,6 +390,43 @@ TEST_F(StorageIngestTest, HistoryIsNewestFirstLimitedAndCapped) {
             absl::StatusCode::kInvalidArgument);  // history is not point-in-time
 }
 
+// Dedup and history live in hash memtables (storage/rocks_config.cc) and, once flushed, in
+// files: a customer's keys end up split between the two, and both must answer.
+TEST_F(StorageIngestTest, DedupAndHistoryAnswerFromMemtablesAndFilesAlike) {
+  constexpr int kCustomers = 300;
+  const auto event = [](int customer, int k) {
+    Event e = MakeEvent(absl::StrCat("ev-", customer, "-", k), absl::StrCat("cust-", customer),
+                        T0() - absl::Minutes(10 * (3 - k)));
+    e.item_id = absl::StrCat("item-", k);
+    return e;
+  };
+  std::vector<Event> first, second;
+  for (int c = 0; c < kCustomers; ++c) {
+    for (int k = 0; k < 4; ++k) (k < 2 ? first : second).push_back(event(c, k));
+  }
+  for (const IngestResult& r : Ingest(first)) EXPECT_EQ(r.outcome, IngestOutcome::kApplied);
+  ASSERT_TRUE(store_->CompactAll().ok());  // events 0-1 of each customer now in files
+  for (const IngestResult& r : Ingest(second)) EXPECT_EQ(r.outcome, IngestOutcome::kApplied);
+
+  std::vector<Event> all = first;
+  all.insert(all.end(), second.begin(), second.end());
+  for (const IngestResult& r : Ingest(all)) EXPECT_EQ(r.outcome, IngestOutcome::kDuplicate);
+  for (int c = 0; c < kCustomers; c += 37) {
+    const std::string customer = absl::StrCat("cust-", c);
+    EXPECT_EQ(LifetimeCount(customer), 4);
+    auto history = store_->GetHistory(customer, 0);
+    ASSERT_TRUE(history.ok() && history->has_value()) << customer;
+    ASSERT_EQ((*history)->size(), 4u);
+    for (size_t i = 0; i < 4; ++i) {
+      EXPECT_EQ((**history)[i].event_id, absl::StrCat("ev-", c, "-", 3 - i));
+    }
+  }
+  store_.reset();  // and again from the WAL and files after a restart
+  Open();
+  for (const IngestResult& r : Ingest(all)) EXPECT_EQ(r.outcome, IngestOutcome::kDuplicate);
+  EXPECT_EQ(LifetimeCount("cust-1"), 4);
+}
+
 TEST_F(StorageIngestTest, StatsCountCustomers) {
   for (int i = 0; i < 20; ++i) {
     Ingest({MakeEvent(absl::StrCat("e", i), absl::StrCat("c", i), T0())}, Durability::kAsync);
