@@ -4,6 +4,7 @@
 #include <grpcpp/security/credentials.h>
 
 #include <algorithm>
+#include <memory>
 #include <numeric>
 #include <utility>
 
@@ -287,9 +288,10 @@ ShardRouter::NodeHandle ShardRouter::HandleFor(const NodeSpec& node) {
 
 absl::StatusOr<v1::GetFeaturesResponse> ShardRouter::GetFeatures(
     const std::vector<std::string>& customer_ids, const std::vector<std::string>& features,
-    std::optional<absl::Time> as_of) {
-  COHORT_ASSIGN_OR_RETURN(PartialFeatures partial,
-                          GetFeaturesPartial(customer_ids, features, as_of));
+    std::optional<absl::Time> as_of, v1::ValueLayout layout) {
+  COHORT_ASSIGN_OR_RETURN(
+      PartialFeatures partial,
+      GetFeaturesPartial(customer_ids, features, as_of, std::nullopt, std::nullopt, layout));
   for (const absl::Status& status : partial.statuses) {
     if (!status.ok()) return status;
   }
@@ -299,12 +301,13 @@ absl::StatusOr<v1::GetFeaturesResponse> ShardRouter::GetFeatures(
 absl::StatusOr<ShardRouter::PartialFeatures> ShardRouter::GetFeaturesPartial(
     const std::vector<std::string>& customer_ids, const std::vector<std::string>& features,
     std::optional<absl::Time> as_of, std::optional<absl::Duration> deadline,
-    std::optional<uint32_t> history_limit) {
+    std::optional<uint32_t> history_limit, v1::ValueLayout layout) {
   if (customer_ids.empty()) return absl::InvalidArgumentError("customer_ids is empty");
   COHORT_RETURN_IF_ERROR(CheckIds(customer_ids, "customer_ids"));
   PartialFeatures out;
   out.statuses.assign(customer_ids.size(), absl::OkStatus());
-  std::vector<v1::FeatureVector> vectors(customer_ids.size());
+  // Each id's vector, moved out of its node's answer (no copy, no allocation).
+  std::vector<std::unique_ptr<v1::FeatureVector>> vectors(customer_ids.size());
   bool have_names = false;
   std::string names_from;
 
@@ -320,6 +323,7 @@ absl::StatusOr<ShardRouter::PartialFeatures> ShardRouter::GetFeaturesPartial(
       request->set_with_history(true);
       request->set_history_limit(*history_limit);
     }
+    request->set_layout(layout);
   };
   spec.add = [&](size_t i, v1::GetFeaturesRequest* request) {
     request->add_customer_ids(customer_ids[i]);
@@ -332,18 +336,30 @@ absl::StatusOr<ShardRouter::PartialFeatures> ShardRouter::GetFeaturesPartial(
                                               call.positions.size(), " ids"));
     }
     if (!have_names) {
-      *out.response.mutable_feature_names() = response.feature_names();
+      out.response.mutable_feature_names()->Swap(response.mutable_feature_names());
+      out.response.mutable_feature_types()->Swap(response.mutable_feature_types());
       have_names = true;
       names_from = call.node.id;
     } else if (!std::equal(out.response.feature_names().begin(), out.response.feature_names().end(),
-                           response.feature_names().begin(), response.feature_names().end())) {
+                           response.feature_names().begin(), response.feature_names().end()) ||
+               !std::equal(out.response.feature_types().begin(), out.response.feature_types().end(),
+                           response.feature_types().begin(), response.feature_types().end())) {
+      const auto columns = [](const v1::GetFeaturesResponse& r) {
+        std::string text = absl::StrJoin(r.feature_names(), ",");
+        if (r.feature_types_size() > 0) {
+          absl::StrAppend(&text, "] typed [", absl::StrJoin(r.feature_types(), ","));
+        }
+        return text;
+      };
       return absl::FailedPreconditionError(absl::StrCat(
-          "serves features [", absl::StrJoin(response.feature_names(), ","), "] but node ",
-          names_from, " serves [", absl::StrJoin(out.response.feature_names(), ","),
-          "]; the nodes run different feature registries"));
+          "serves features [", columns(response), "] but node ", names_from, " serves [",
+          columns(out.response), "]; the nodes run different feature registries"));
     }
+    std::vector<v1::FeatureVector*> answered(call.positions.size());
+    response.mutable_vectors()->ExtractSubrange(0, static_cast<int>(answered.size()),
+                                                answered.data());  // now owned here
     for (size_t k = 0; k < call.positions.size(); ++k) {
-      vectors[call.positions[k]].Swap(response.mutable_vectors(static_cast<int>(k)));
+      vectors[call.positions[k]].reset(answered[k]);
       out.statuses[call.positions[k]] = absl::OkStatus();
     }
     return absl::OkStatus();
@@ -351,7 +367,8 @@ absl::StatusOr<ShardRouter::PartialFeatures> ShardRouter::GetFeaturesPartial(
   spec.on_node_error = [&](const Call& call, const absl::Status& error) {
     for (size_t pos : call.positions) {
       out.statuses[pos] = error;
-      vectors[pos].set_customer_id(customer_ids[pos]);
+      vectors[pos] = std::make_unique<v1::FeatureVector>();
+      vectors[pos]->set_customer_id(customer_ids[pos]);
     }
   };
   spec.on_done = [&](const Call& call, const absl::Status& status) {
@@ -361,7 +378,13 @@ absl::StatusOr<ShardRouter::PartialFeatures> ShardRouter::GetFeaturesPartial(
       *this, [this](const NodeSpec& n) { return StubFor(n); }, deadline.value_or(options_.deadline),
       spec));
   out.response.mutable_vectors()->Reserve(static_cast<int>(vectors.size()));
-  for (v1::FeatureVector& vector : vectors) *out.response.add_vectors() = std::move(vector);
+  for (size_t i = 0; i < vectors.size(); ++i) {
+    if (vectors[i] == nullptr) {  // not reached: every id is answered or gets its node's error
+      vectors[i] = std::make_unique<v1::FeatureVector>();
+      vectors[i]->set_customer_id(customer_ids[i]);
+    }
+    out.response.mutable_vectors()->AddAllocated(vectors[i].release());
+  }
   return out;
 }
 

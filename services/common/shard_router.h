@@ -106,10 +106,12 @@ class ShardRouter {
   // request order; `features` empty means every feature; `as_of` unset means now.
   // INVALID_ARGUMENT for an empty list or an invalid id (naming its position); node errors
   // as described at the top of this file. FAILED_PRECONDITION if nodes disagree on the
-  // feature columns (different registries).
+  // feature columns (different registries). `layout`: how the vectors carry their values
+  // (GetFeaturesRequest.layout); with VALUE_LAYOUT_PACKED the response has feature_types.
   absl::StatusOr<v1::GetFeaturesResponse> GetFeatures(
       const std::vector<std::string>& customer_ids, const std::vector<std::string>& features,
-      std::optional<absl::Time> as_of = std::nullopt);
+      std::optional<absl::Time> as_of = std::nullopt,
+      v1::ValueLayout layout = v1::VALUE_LAYOUT_MESSAGES);
 
   // The outcome of GetFeaturesPartial.
   struct PartialFeatures {
@@ -139,7 +141,8 @@ class ShardRouter {
       const std::vector<std::string>& customer_ids, const std::vector<std::string>& features,
       std::optional<absl::Time> as_of = std::nullopt,
       std::optional<absl::Duration> deadline = std::nullopt,
-      std::optional<uint32_t> history_limit = std::nullopt);
+      std::optional<uint32_t> history_limit = std::nullopt,
+      v1::ValueLayout layout = v1::VALUE_LAYOUT_MESSAGES);
 
   // Ingests `events` (any number). The response has one result per event in request order
   // and the summed counts; `sequence`, `error_code`, `error_message` are unset.

@@ -161,6 +161,24 @@ void ToProto(const storage::Attribute& attribute, v1::Attribute* out) {
              attribute.value);
 }
 
+namespace {
+
+v1::FeatureStatus ToProto(storage::FeatureStatus status) {
+  switch (status) {
+    case storage::FeatureStatus::kPresent:
+      return v1::FEATURE_STATUS_PRESENT;
+    case storage::FeatureStatus::kNotFound:
+      return v1::FEATURE_STATUS_NOT_FOUND;
+    case storage::FeatureStatus::kDefaulted:
+      return v1::FEATURE_STATUS_DEFAULTED;
+    case storage::FeatureStatus::kStale:
+      return v1::FEATURE_STATUS_STALE;
+  }
+  return v1::FEATURE_STATUS_UNSPECIFIED;
+}
+
+}  // namespace
+
 void ToProto(const storage::FeatureValue& value, v1::FeatureValue* out) {
   std::visit(Overloaded{
                  [&](double v) { out->set_double_value(v); },
@@ -169,20 +187,7 @@ void ToProto(const storage::FeatureValue& value, v1::FeatureValue* out) {
                  [&](bool v) { out->set_bool_value(v); },
              },
              value.value);
-  switch (value.status) {
-    case storage::FeatureStatus::kPresent:
-      out->set_status(v1::FEATURE_STATUS_PRESENT);
-      break;
-    case storage::FeatureStatus::kNotFound:
-      out->set_status(v1::FEATURE_STATUS_NOT_FOUND);
-      break;
-    case storage::FeatureStatus::kDefaulted:
-      out->set_status(v1::FEATURE_STATUS_DEFAULTED);
-      break;
-    case storage::FeatureStatus::kStale:
-      out->set_status(v1::FEATURE_STATUS_STALE);
-      break;
-  }
+  out->set_status(ToProto(value.status));
 }
 
 void ToProto(absl::string_view customer_id, const storage::FeatureVector& vector,
@@ -191,6 +196,25 @@ void ToProto(absl::string_view customer_id, const storage::FeatureVector& vector
   out->set_found(vector.found);
   out->mutable_values()->Reserve(static_cast<int>(vector.values.size()));
   for (const storage::FeatureValue& v : vector.values) ToProto(v, out->add_values());
+  for (const storage::Interaction& i : vector.history) ToProto(i, out->add_history());
+}
+
+void ToPackedProto(absl::string_view customer_id, const storage::FeatureVector& vector,
+                   v1::FeatureVector* out) {
+  out->set_customer_id(std::string(customer_id));
+  out->set_found(vector.found);
+  const int n = static_cast<int>(vector.values.size());
+  out->mutable_statuses()->Reserve(n);
+  for (const storage::FeatureValue& v : vector.values) {
+    out->add_statuses(ToProto(v.status));
+    std::visit(Overloaded{
+                   [&](double x) { out->add_doubles(x); },
+                   [&](int64_t x) { out->add_ints(x); },
+                   [&](const std::string& x) { out->add_strings(x); },
+                   [&](bool x) { out->add_bools(x); },
+               },
+               v.value);
+  }
   for (const storage::Interaction& i : vector.history) ToProto(i, out->add_history());
 }
 

@@ -43,6 +43,10 @@ void ToProto(const storage::Attribute& attribute, v1::Attribute* out);
 void ToProto(const storage::FeatureValue& value, v1::FeatureValue* out);
 void ToProto(absl::string_view customer_id, const storage::FeatureVector& vector,
              v1::FeatureVector* out);
+// VALUE_LAYOUT_PACKED: statuses and the typed arrays instead of `values`. Each value goes to
+// the array of its type, which the registry fixes per feature (feature_eval.h).
+void ToPackedProto(absl::string_view customer_id, const storage::FeatureVector& vector,
+                   v1::FeatureVector* out);
 void ToProto(const storage::Profile& profile, v1::Profile* out);
 void ToProto(const storage::Interaction& interaction, v1::Interaction* out);
 

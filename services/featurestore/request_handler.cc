@@ -186,6 +186,13 @@ absl::Status RequestHandler::GetFeatures(const v1::GetFeaturesRequest& request,
   if (!request.with_history() && request.history_limit() != 0) {
     return absl::InvalidArgumentError("history_limit is set but with_history is false");
   }
+  const v1::ValueLayout layout = request.layout();
+  if (layout != v1::VALUE_LAYOUT_UNSPECIFIED && layout != v1::VALUE_LAYOUT_MESSAGES &&
+      layout != v1::VALUE_LAYOUT_PACKED) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "layout ", static_cast<int>(layout),
+        " is not a ValueLayout: use VALUE_LAYOUT_MESSAGES (1) or VALUE_LAYOUT_PACKED (2)"));
+  }
   std::optional<size_t> history_limit;
   if (request.with_history()) history_limit = request.history_limit();
   const std::vector<std::string> ids = ToVector(request.customer_ids());
@@ -199,7 +206,15 @@ absl::Status RequestHandler::GetFeatures(const v1::GetFeaturesRequest& request,
   response->Clear();
   for (std::string& name : FeatureNames(selection)) response->add_feature_names(std::move(name));
   response->mutable_vectors()->Reserve(n);
-  for (int i = 0; i < n; ++i) ToProto(ids[i], vectors[i], response->add_vectors());
+  if (layout == v1::VALUE_LAYOUT_PACKED) {
+    const std::vector<storage::FeatureDef>& defs = store_.registry().features();
+    for (size_t f : selection.indices) {
+      response->add_feature_types(std::string(FeatureTypeName(defs[f].type)));
+    }
+    for (int i = 0; i < n; ++i) ToPackedProto(ids[i], vectors[i], response->add_vectors());
+  } else {
+    for (int i = 0; i < n; ++i) ToProto(ids[i], vectors[i], response->add_vectors());
+  }
   return absl::OkStatus();
 }
 

@@ -65,6 +65,91 @@ TEST_F(StoreNodeTest, IngestThenGetFeaturesRoundTrip) {
   EXPECT_EQ(features.vectors(0).values_size(), list.features_size());
 }
 
+// VALUE_LAYOUT_PACKED carries the values VALUE_LAYOUT_MESSAGES does, every type included.
+TEST_F(StoreNodeTest, PackedLayoutCarriesWhatMessagesCarry) {
+  const std::string alice = Customer(true, 0), nobody = Customer(true, 1);
+  v1::IngestResponse ingested;
+  ASSERT_TRUE(Ingest({MakeEvent("p1", alice, now_ - absl::Hours(30), "purchase", 10.0),
+                      MakeEvent("p2", alice, now_ - absl::Hours(3), "view")},
+                     &ingested)
+                  .ok());
+  v1::UpsertAttributesRequest upsert;
+  v1::CustomerAttributes* c = upsert.add_customers();
+  c->set_customer_id(alice);
+  const auto attribute = [&](const std::string& name) {
+    v1::Attribute* a = c->add_attributes();
+    a->set_name(name);
+    *a->mutable_event_time() = Ts(now_ - absl::Hours(5));
+    return a->mutable_value();
+  };
+  attribute("loyalty_tier")->set_string_value("gold");
+  attribute("marketing_consent")->set_bool_value(true);
+  attribute("birth_year")->set_int_value(1984);
+  v1::UpsertAttributesResponse upserted;
+  ASSERT_TRUE(stub_->UpsertAttributes(Context().get(), upsert, &upserted).ok());
+
+  v1::GetFeaturesRequest request;
+  for (const std::string& id : {alice, nobody, alice}) request.add_customer_ids(id);
+  v1::GetFeaturesResponse messages, packed;
+  ASSERT_TRUE(stub_->GetFeatures(Context().get(), request, &messages).ok());
+  EXPECT_EQ(messages.feature_types_size(), 0);
+  request.set_layout(v1::VALUE_LAYOUT_PACKED);
+  grpc::Status status = stub_->GetFeatures(Context().get(), request, &packed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  v1::ListFeaturesResponse list;
+  ASSERT_TRUE(stub_->ListFeatures(Context().get(), v1::ListFeaturesRequest(), &list).ok());
+  ASSERT_EQ(packed.feature_types_size(), list.features_size());
+  for (int f = 0; f < list.features_size(); ++f) {
+    EXPECT_EQ(packed.feature_names(f), list.features(f).name());
+    EXPECT_EQ(packed.feature_types(f), list.features(f).type());
+  }
+  std::set<std::string> present_types;
+  ASSERT_EQ(packed.vectors_size(), 3);
+  for (int i = 0; i < 3; ++i) {
+    const v1::FeatureVector& m = messages.vectors(i);
+    const v1::FeatureVector& p = packed.vectors(i);
+    EXPECT_EQ(p.customer_id(), m.customer_id());
+    EXPECT_EQ(p.found(), m.found());
+    EXPECT_EQ(p.values_size(), 0);
+    ASSERT_EQ(p.statuses_size(), m.values_size());
+    int doubles = 0, ints = 0, bools = 0, strings = 0;
+    for (int f = 0; f < m.values_size(); ++f) {
+      const v1::FeatureValue& want = m.values(f);
+      EXPECT_EQ(p.statuses(f), want.status()) << packed.feature_names(f);
+      if (want.status() == v1::FEATURE_STATUS_PRESENT)
+        present_types.insert(packed.feature_types(f));
+      const std::string& type = packed.feature_types(f);
+      if (type == "double") {
+        ASSERT_LT(doubles, p.doubles_size());
+        // Near: day counts since an event (recency_days) move with the clock between calls.
+        EXPECT_NEAR(p.doubles(doubles++), want.double_value(), 1e-6) << packed.feature_names(f);
+      } else if (type == "int64") {
+        ASSERT_LT(ints, p.ints_size());
+        EXPECT_EQ(p.ints(ints++), want.int_value()) << packed.feature_names(f);
+      } else if (type == "bool") {
+        ASSERT_LT(bools, p.bools_size());
+        EXPECT_EQ(p.bools(bools++), want.bool_value()) << packed.feature_names(f);
+      } else {
+        ASSERT_EQ(type, "string");
+        ASSERT_LT(strings, p.strings_size());
+        EXPECT_EQ(p.strings(strings++), want.string_value()) << packed.feature_names(f);
+      }
+    }
+    EXPECT_EQ(doubles, p.doubles_size());
+    EXPECT_EQ(ints, p.ints_size());
+    EXPECT_EQ(bools, p.bools_size());
+    EXPECT_EQ(strings, p.strings_size());
+  }
+  // Alice has a stored value of every type.
+  EXPECT_THAT(present_types, ::testing::ElementsAre("bool", "double", "int64", "string"));
+
+  request.set_layout(static_cast<v1::ValueLayout>(7));
+  status = stub_->GetFeatures(Context().get(), request, &packed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("VALUE_LAYOUT_PACKED"));
+}
+
 TEST_F(StoreNodeTest, IngestStreamAcksEveryBatchInOrder) {
   const std::string alice = Customer(true), foreign = Customer(false);
   std::unique_ptr<grpc::ClientContext> context = Context();

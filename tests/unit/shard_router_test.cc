@@ -184,6 +184,25 @@ TEST_F(ShardRouterTest, FeaturesComeBackInRequestOrderAcrossNodes) {
     ASSERT_EQ(vector.values_size(), 1);
     EXPECT_EQ(vector.values(0).int_value(), static_cast<int64_t>(index % 3 + 1)) << ask[k];
   }
+
+  // The packed layout reaches every node; the types come back once.
+  response = router->GetFeatures(ask, {"purchases_lifetime", "spend_lifetime"}, std::nullopt,
+                                 v1::VALUE_LAYOUT_PACKED);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_THAT(response->feature_types(), ::testing::ElementsAre("int64", "double"));
+  ASSERT_EQ(response->vectors_size(), static_cast<int>(ask.size()));
+  for (size_t k = 0; k < ask.size(); ++k) {
+    const v1::FeatureVector& vector = response->vectors(static_cast<int>(k));
+    EXPECT_EQ(vector.customer_id(), ask[k]);
+    EXPECT_EQ(vector.values_size(), 0);
+    ASSERT_EQ(vector.statuses_size(), 2);
+    ASSERT_EQ(vector.ints_size(), 1);
+    ASSERT_EQ(vector.doubles_size(), 1);
+    if (ask[k] != "nobody-here") {
+      EXPECT_EQ(vector.ints(0), static_cast<int64_t>(std::stoul(ask[k].substr(5)) % 3 + 1));
+      EXPECT_EQ(vector.statuses(0), v1::FEATURE_STATUS_PRESENT);
+    }
+  }
 }
 
 TEST_F(ShardRouterTest, LargeRequestsAreSplitWithinNodeLimits) {
