@@ -60,6 +60,9 @@ ABSL_FLAG(absl::Duration, score_wait, absl::Seconds(60),
           "scorer: how long to wait for the scorer to serve models.");
 ABSL_FLAG(std::string, checkpoints, "", "inproc: directory holding one checkpoint per node id.");
 ABSL_FLAG(std::string, registry, "", "inproc: feature registry (default: beside cohort-store).");
+ABSL_FLAG(std::string, layout, "packed",
+          "cohort get_features: how vectors carry values, packed | messages "
+          "(GetFeaturesRequest.layout).");
 ABSL_FLAG(std::string, label, "", "Free text copied into the JSON.");
 ABSL_FLAG(std::string, json_out, "", "Append the run's JSON line to this file.");
 ABSL_FLAG(bool, load_redis, false, "Copy every feature vector of the cluster into --redis.");
@@ -201,7 +204,13 @@ absl::Status Run() {
       size_t found = 0;
       for (const auto& v : probe.vectors()) found += v.found() ? 1 : 0;
       run.found_fraction = static_cast<double>(found) / static_cast<double>(sample.size());
-      factory = GrpcGetFeatures(router.get(), shape);
+      run.layout = absl::GetFlag(FLAGS_layout);
+      if (run.layout != "packed" && run.layout != "messages") {
+        return absl::InvalidArgumentError("--layout must be packed or messages");
+      }
+      factory = GrpcGetFeatures(
+          router.get(), shape,
+          run.layout == "packed" ? v1::VALUE_LAYOUT_PACKED : v1::VALUE_LAYOUT_MESSAGES);
     }
   } else if (run.target == "redis") {
     COHORT_ASSIGN_OR_RETURN(uint64_t found, RedisCountExisting(absl::GetFlag(FLAGS_redis), sample));

@@ -23,6 +23,7 @@ struct RunDescription {
   double warmup_s = 0, duration_s = 0;
   double found_fraction = -1;  // of a sample of ids probed before the run; < 0: unknown
   std::string models;          // score: the models asked for (ScoreModels::Describe)
+  std::string layout;          // cohort get_features: packed | messages (GetFeaturesRequest)
 };
 
 // `s` as a JSON string literal (quotes, escapes).

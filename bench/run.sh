@@ -132,6 +132,10 @@ for keys in uniform zipfian; do
     done
   done
 done
+# Cohort rows use the packed value layout (cohort-bench --layout); this one the message per
+# value layout, for comparison.
+run --target=cohort --batch=100 --keys=uniform --concurrency="$concurrency" --layout=messages \
+  --label=closed_messages
 echo "== Score (segmentation + propensity + recommendations k=10), closed loop, concurrency $concurrency"
 # Same seed, keys and concurrency as the GetFeatures rows: the same customers in the same order.
 # The scorer's own histograms, scraped around each run, split its time (bench/scorer_breakdown.py).

@@ -78,6 +78,8 @@ def print_runs(runs):
         lat = r["latency_us"]
         found = "" if r["found_fraction"] < 0 else f"{r['found_fraction']:.2f}"
         workload = r["workload"] + (" (1 node)" if r.get("label") == "one_node" else "")
+        if r.get("layout") == "messages":
+            workload += " (messages layout)"
         print(f"| {r['target']} | {workload} | {r['batch']} | {r['keys']} | {load_text(r)} "
               f"| {r['throughput_ops_s']:,.0f} | {r['throughput_keys_s']:,.0f} "
               f"| {ms(lat['p50'])} | {ms(lat['p90'])} | {ms(lat['p99'])} "
@@ -94,24 +96,29 @@ def ratio(a, b):
 def print_vs_redis(runs):
     print("\nCohort (gRPC) vs Redis, same batch, keys and load (throughput ratio; p50 and p99 "
           "ratio, > 1 means Cohort is slower):\n")
-    print("| batch | keys | load | cohort/redis ops/s | cohort/redis p50 | cohort/redis p99 "
-          "| cohort/inproc ops/s |")
-    print("|---:|---|---|---:|---:|---:|---:|")
+    print("| batch | keys | load | layout | cohort/redis ops/s | cohort/redis p50 "
+          "| cohort/redis p99 | cohort/inproc ops/s |")
+    print("|---:|---|---|---|---:|---:|---:|---:|")
     by = {}
     for r in runs:
         if r["workload"] != "get_features":
             continue
         k = (r["batch"], r["keys"], r["mode"], r["concurrency"], r["rate"])
-        by.setdefault(k, {})[r["target"]] = r
+        group = by.setdefault(k, {"cohort": []})
+        if r["target"] == "cohort":
+            group["cohort"].append(r)  # one row per layout
+        else:
+            group[r["target"]] = r
     for k, group in by.items():
-        c, rd, ip = group.get("cohort"), group.get("redis"), group.get("inproc")
-        if not c or not rd:
+        rd, ip = group.get("redis"), group.get("inproc")
+        if not rd:
             continue
-        inproc = ratio(c["throughput_ops_s"], ip["throughput_ops_s"]) if ip else ""
-        print(f"| {k[0]} | {k[1]} | {load_text(c)} "
-              f"| {ratio(c['throughput_ops_s'], rd['throughput_ops_s'])} "
-              f"| {ratio(c['latency_us']['p50'], rd['latency_us']['p50'])} "
-              f"| {ratio(c['latency_us']['p99'], rd['latency_us']['p99'])} | {inproc} |")
+        for c in group["cohort"]:
+            inproc = ratio(c["throughput_ops_s"], ip["throughput_ops_s"]) if ip else ""
+            print(f"| {k[0]} | {k[1]} | {load_text(c)} | {c.get('layout') or 'messages'} "
+                  f"| {ratio(c['throughput_ops_s'], rd['throughput_ops_s'])} "
+                  f"| {ratio(c['latency_us']['p50'], rd['latency_us']['p50'])} "
+                  f"| {ratio(c['latency_us']['p99'], rd['latency_us']['p99'])} | {inproc} |")
 
 
 def print_score_vs_fetch(runs):

@@ -32,9 +32,9 @@ Rng WorkerRng(const RequestShape& shape, int index);
 // Draws `ids.size()` customer ids.
 void DrawIds(const RequestShape& shape, Rng& rng, std::vector<std::string>& ids);
 
-// GetFeatures of `shape.batch` customers (all features) through `router` (not owned, must
-// outlive the run). A request fails on an RPC error or a short answer.
-OpFactory GrpcGetFeatures(ShardRouter* router, RequestShape shape);
+// GetFeatures of `shape.batch` customers (all features, values in `layout`) through `router`
+// (not owned, must outlive the run). A request fails on an RPC error or a short answer.
+OpFactory GrpcGetFeatures(ShardRouter* router, RequestShape shape, v1::ValueLayout layout);
 
 // Ingest of `shape.batch` fresh events (unique ids, times within the last 30 days, mixed
 // types) through `router`. A request fails on an RPC error or a rejected event.
