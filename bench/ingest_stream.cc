@@ -56,11 +56,11 @@ class Streams {
         return absl::FailedPreconditionError(
             absl::StrCat("node ", spec.id, " owns too few of the benchmark's customers"));
       }
-      std::string customer = CustomerId(shape_.id_prefix, shape_.keys->Next(rng_));
+      const std::string customer = CustomerId(shape_.id_prefix, shape_.keys->Next(rng_));
       if (map_->OwnerOf(PartitionOf(customer, map_->partitions())) != node) continue;
-      FillEvent(rng_, absl::StrCat(prefix_, event_seq_++), std::move(customer), now,
-                *request.add_events());
-      ++i;
+      for (int k = 0; k < shape_.events_per_customer && i < shape_.batch; ++k, ++i) {
+        FillEvent(rng_, absl::StrCat(prefix_, event_seq_++), customer, now, *request.add_events());
+      }
     }
     v1::IngestResponse response;
     if (!s.stream->Write(request) || !s.stream->Read(&response)) {

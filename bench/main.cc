@@ -49,6 +49,8 @@ ABSL_FLAG(int64_t, customers, 100000, "Customers in the dataset (ids <prefix>%08
 ABSL_FLAG(std::string, id_prefix, "cust-", "Customer id prefix (as cohort-datagen).");
 ABSL_FLAG(int32_t, batch, 1, "Customers per read request / events per ingest request.");
 ABSL_FLAG(uint64_t, seed, 1, "Seed of the key generators.");
+ABSL_FLAG(int32_t, events_per_customer, 1,
+          "ingest, ingest_stream: consecutive events per drawn customer (1..batch).");
 ABSL_FLAG(std::string, shard_map, "", "Shard-map JSON of the cluster (cohort, inproc).");
 ABSL_FLAG(std::string, redis, "127.0.0.1:6379", "Redis host:port (redis).");
 ABSL_FLAG(std::string, scorer, "", "cohort-scorer host:port (scorer).");
@@ -186,6 +188,13 @@ absl::Status Run() {
   shape.id_prefix = absl::GetFlag(FLAGS_id_prefix);
   shape.batch = run.batch;
   shape.seed = absl::GetFlag(FLAGS_seed);
+  shape.events_per_customer = absl::GetFlag(FLAGS_events_per_customer);
+  run.events_per_customer = shape.events_per_customer;
+  if (shape.events_per_customer < 1 || shape.events_per_customer > shape.batch) {
+    return absl::InvalidArgumentError(absl::StrCat("--events_per_customer must be in 1..--batch (",
+                                                   shape.batch, "), got ",
+                                                   shape.events_per_customer));
+  }
   const std::vector<std::string> sample = SampleIds(shape, 200);
 
   std::unique_ptr<ShardRouter> router;

@@ -38,14 +38,15 @@ std::string ReportJson(const RunDescription& run, const RunResult& result) {
       "\"warmup_s\":%.3f,\"duration_s\":%.3f,\"measured_s\":%.3f,\"ops\":%d,\"errors\":%d,"
       "\"first_error\":%s,\"found_fraction\":%.4f,\"throughput_ops_s\":%.1f,"
       "\"throughput_keys_s\":%.1f,\"latency_us\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,"
-      "\"p99_9\":%.1f,\"max\":%.1f,\"mean\":%.1f},\"models\":%s,\"layout\":%s}",
+      "\"p99_9\":%.1f,\"max\":%.1f,\"mean\":%.1f},\"models\":%s,\"layout\":%s,\"events_per_"
+      "customer\":%d}",
       JsonString(run.label), JsonString(run.workload), JsonString(run.target), JsonString(run.mode),
       run.concurrency, run.rate, run.batch, JsonString(run.keys), run.zipf_theta, run.customers,
       run.warmup_s, run.duration_s, result.seconds, result.ops, result.errors,
       JsonString(result.first_error), run.found_fraction, Ops(result), Ops(result) * run.batch,
       Us(h.ValueAtPercentile(50)), Us(h.ValueAtPercentile(90)), Us(h.ValueAtPercentile(99)),
       Us(h.ValueAtPercentile(99.9)), Us(h.max()), h.mean() / 1000.0, JsonString(run.models),
-      JsonString(run.layout));
+      JsonString(run.layout), run.events_per_customer);
 }
 
 std::string ReportLine(const RunDescription& run, const RunResult& result) {

@@ -21,9 +21,10 @@ struct RunDescription {
   double zipf_theta = 0;
   uint64_t customers = 0;
   double warmup_s = 0, duration_s = 0;
-  double found_fraction = -1;  // of a sample of ids probed before the run; < 0: unknown
-  std::string models;          // score: the models asked for (ScoreModels::Describe)
-  std::string layout;          // cohort get_features: packed | messages (GetFeaturesRequest)
+  double found_fraction = -1;   // of a sample of ids probed before the run; < 0: unknown
+  std::string models;           // score: the models asked for (ScoreModels::Describe)
+  std::string layout;           // cohort get_features: packed | messages (GetFeaturesRequest)
+  int events_per_customer = 1;  // ingest: consecutive events per drawn customer
 };
 
 // `s` as a JSON string literal (quotes, escapes).

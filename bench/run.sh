@@ -29,6 +29,7 @@ nodes=3
 concurrency=8
 train_customers=20000
 ingest_batch=1000
+grouped=10  # events per customer of the grouped one-node ingest run
 streams=4
 scale_results=""
 block_cache_mb=""
@@ -177,6 +178,14 @@ cluster_up "$cluster1" 1
   --json_out="$results" --shard_map="$cluster1/shard_map.json" --target=cohort \
   --workload=ingest_stream --batch="$ingest_batch" --concurrency="$streams" \
   --label=one_node >/dev/null
+cluster_down "$cluster1"
+echo "== the same, $grouped events per customer in a row (a session arriving together)"
+rm -rf "$cluster1"  # a fresh node again
+cluster_up "$cluster1" 1
+"$bench" --customers="$customers" --warmup="$warmup" --duration="$duration" \
+  --json_out="$results" --shard_map="$cluster1/shard_map.json" --target=cohort \
+  --workload=ingest_stream --batch="$ingest_batch" --concurrency="$streams" \
+  --events_per_customer="$grouped" --label=one_node_grouped >/dev/null
 cluster_down "$cluster1"
 event_bytes=$("$bench" --print_event_bytes | python3 -c 'import json,sys; print(int(round(json.load(sys.stdin)["event_bytes"])))')
 

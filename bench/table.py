@@ -77,7 +77,10 @@ def print_runs(runs):
     for r in runs:
         lat = r["latency_us"]
         found = "" if r["found_fraction"] < 0 else f"{r['found_fraction']:.2f}"
-        workload = r["workload"] + (" (1 node)" if r.get("label") == "one_node" else "")
+        workload = r["workload"] + (" (1 node)" if r.get("label", "").startswith("one_node")
+                                    else "")
+        if r.get("events_per_customer", 1) > 1:
+            workload += f" ({r['events_per_customer']} events per customer)"
         if r.get("layout") == "messages":
             workload += " (messages layout)"
         print(f"| {r['target']} | {workload} | {r['batch']} | {r['keys']} | {load_text(r)} "
@@ -297,6 +300,12 @@ def print_targets(args, runs, scale):
         if event:
             rows.append(("... ratio to db_bench fillrandom (same value size, sync, same batch)",
                          f"{events / event[1]:.2f}x ({event[1]:,} writes/s)", "report", "INFO"))
+    grouped = find(runs, label="one_node_grouped", workload="ingest_stream")
+    if grouped:
+        rows.append((f"... the same with {grouped['events_per_customer']} consecutive events per "
+                     f"customer (a session's events arriving together)",
+                     f"{grouped['throughput_keys_s']:,.0f} events/s (errors {grouped['errors']})",
+                     "report", "INFO"))
     s = find(runs, label="half_peak", target="scorer", workload="score", batch=1)
     if s:
         p99 = s["latency_us"]["p99"] / 1000

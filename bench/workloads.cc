@@ -91,9 +91,12 @@ OpFactory GrpcIngest(ShardRouter* router, RequestShape shape, std::string run_ta
                prefix = absl::StrCat("bench-", run_tag, "-", index, "-"), seq = uint64_t{0},
                events = std::vector<v1::Event>(shape.batch)]() mutable -> absl::Status {
       const int64_t now = absl::ToUnixSeconds(absl::Now());
-      for (v1::Event& event : events) {
-        FillEvent(rng, absl::StrCat(prefix, seq++),
-                  CustomerId(shape.id_prefix, shape.keys->Next(rng)), now, event);
+      std::string customer;
+      for (size_t i = 0; i < events.size(); ++i) {
+        if (i % static_cast<size_t>(shape.events_per_customer) == 0) {
+          customer = CustomerId(shape.id_prefix, shape.keys->Next(rng));
+        }
+        FillEvent(rng, absl::StrCat(prefix, seq++), customer, now, events[i]);
       }
       COHORT_ASSIGN_OR_RETURN(v1::IngestResponse response, router->Ingest(events));
       return FirstRejection(response);

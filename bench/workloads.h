@@ -23,6 +23,9 @@ struct RequestShape {
   std::string id_prefix = "cust-";
   int batch = 1;      // customers per GetFeatures / HGETALL pipeline, events per Ingest
   uint64_t seed = 1;  // worker i uses Rng(seed * 1000003 + i)
+  // Ingest: consecutive events per drawn customer (1: every event draws a customer), as a
+  // session's clickstream arrives together.
+  int events_per_customer = 1;
 };
 
 // The generator of worker `index`: Rng(shape.seed * 1000003 + index). Every read workload
