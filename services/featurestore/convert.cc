@@ -191,29 +191,25 @@ void ToProto(const storage::FeatureValue& value, v1::FeatureValue* out) {
 }
 
 void ToProto(absl::string_view customer_id, const storage::FeatureVector& vector,
-             v1::FeatureVector* out) {
-  out->set_customer_id(std::string(customer_id));
-  out->set_found(vector.found);
-  out->mutable_values()->Reserve(static_cast<int>(vector.values.size()));
-  for (const storage::FeatureValue& v : vector.values) ToProto(v, out->add_values());
-  for (const storage::Interaction& i : vector.history) ToProto(i, out->add_history());
-}
-
-void ToPackedProto(absl::string_view customer_id, const storage::FeatureVector& vector,
-                   v1::FeatureVector* out) {
+             v1::ValueLayout layout, v1::FeatureVector* out) {
   out->set_customer_id(std::string(customer_id));
   out->set_found(vector.found);
   const int n = static_cast<int>(vector.values.size());
-  out->mutable_statuses()->Reserve(n);
-  for (const storage::FeatureValue& v : vector.values) {
-    out->add_statuses(ToProto(v.status));
-    std::visit(Overloaded{
-                   [&](double x) { out->add_doubles(x); },
-                   [&](int64_t x) { out->add_ints(x); },
-                   [&](const std::string& x) { out->add_strings(x); },
-                   [&](bool x) { out->add_bools(x); },
-               },
-               v.value);
+  if (layout == v1::VALUE_LAYOUT_PACKED) {
+    out->mutable_statuses()->Reserve(n);
+    for (const storage::FeatureValue& v : vector.values) {
+      out->add_statuses(ToProto(v.status));
+      std::visit(Overloaded{
+                     [&](double x) { out->add_doubles(x); },
+                     [&](int64_t x) { out->add_ints(x); },
+                     [&](const std::string& x) { out->add_strings(x); },
+                     [&](bool x) { out->add_bools(x); },
+                 },
+                 v.value);
+    }
+  } else {
+    out->mutable_values()->Reserve(n);
+    for (const storage::FeatureValue& v : vector.values) ToProto(v, out->add_values());
   }
   for (const storage::Interaction& i : vector.history) ToProto(i, out->add_history());
 }

@@ -41,12 +41,11 @@ absl::StatusOr<storage::CustomerAttributes> FromProto(const v1::CustomerAttribut
 void ToProto(const storage::Attribute& attribute, v1::Attribute* out);
 
 void ToProto(const storage::FeatureValue& value, v1::FeatureValue* out);
+// The values go to `values` (VALUE_LAYOUT_MESSAGES, UNSPECIFIED) or, with
+// VALUE_LAYOUT_PACKED, to `statuses` and the array of each value's type, which the
+// registry fixes per feature (feature_eval.h).
 void ToProto(absl::string_view customer_id, const storage::FeatureVector& vector,
-             v1::FeatureVector* out);
-// VALUE_LAYOUT_PACKED: statuses and the typed arrays instead of `values`. Each value goes to
-// the array of its type, which the registry fixes per feature (feature_eval.h).
-void ToPackedProto(absl::string_view customer_id, const storage::FeatureVector& vector,
-                   v1::FeatureVector* out);
+             v1::ValueLayout layout, v1::FeatureVector* out);
 void ToProto(const storage::Profile& profile, v1::Profile* out);
 void ToProto(const storage::Interaction& interaction, v1::Interaction* out);
 

@@ -179,18 +179,13 @@ absl::Status RequestHandler::GetFeatures(const v1::GetFeaturesRequest& request,
                           store_.Select(ToVector(request.features())));
   COHORT_ASSIGN_OR_RETURN(std::optional<absl::Time> as_of,
                           AsOf(request.has_as_of(), request.as_of()));
-  if (request.with_history() && as_of.has_value()) {
-    return absl::InvalidArgumentError(
-        "with_history: history is not point-in-time; omit as_of, or call GetHistory");
-  }
+  // History with as_of is refused by the store (history is not point-in-time).
   if (!request.with_history() && request.history_limit() != 0) {
     return absl::InvalidArgumentError("history_limit is set but with_history is false");
   }
-  const v1::ValueLayout layout = request.layout();
-  if (layout != v1::VALUE_LAYOUT_UNSPECIFIED && layout != v1::VALUE_LAYOUT_MESSAGES &&
-      layout != v1::VALUE_LAYOUT_PACKED) {
+  if (!v1::ValueLayout_IsValid(request.layout())) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "layout ", static_cast<int>(layout),
+        "layout ", static_cast<int>(request.layout()),
         " is not a ValueLayout: use VALUE_LAYOUT_MESSAGES (1) or VALUE_LAYOUT_PACKED (2)"));
   }
   std::optional<size_t> history_limit;
@@ -205,15 +200,15 @@ absl::Status RequestHandler::GetFeatures(const v1::GetFeaturesRequest& request,
   if (metrics_ != nullptr) metrics_->RecordFeatureValues(vectors);
   response->Clear();
   for (std::string& name : FeatureNames(selection)) response->add_feature_names(std::move(name));
-  response->mutable_vectors()->Reserve(n);
-  if (layout == v1::VALUE_LAYOUT_PACKED) {
+  if (request.layout() == v1::VALUE_LAYOUT_PACKED) {
     const std::vector<storage::FeatureDef>& defs = store_.registry().features();
     for (size_t f : selection.indices) {
       response->add_feature_types(std::string(FeatureTypeName(defs[f].type)));
     }
-    for (int i = 0; i < n; ++i) ToPackedProto(ids[i], vectors[i], response->add_vectors());
-  } else {
-    for (int i = 0; i < n; ++i) ToProto(ids[i], vectors[i], response->add_vectors());
+  }
+  response->mutable_vectors()->Reserve(n);
+  for (int i = 0; i < n; ++i) {
+    ToProto(ids[i], vectors[i], request.layout(), response->add_vectors());
   }
   return absl::OkStatus();
 }

@@ -95,7 +95,7 @@ class ExportReactor final : public grpc::ServerWriteReactor<v1::ExportResponse> 
   void Run() {
     absl::Status status =
         handler_.RunExport(plan_, [this](absl::string_view id, storage::FeatureVector vector) {
-          ToProto(id, vector, filling_.add_rows());
+          ToProto(id, vector, v1::VALUE_LAYOUT_MESSAGES, filling_.add_rows());
           if (static_cast<size_t>(filling_.rows_size()) < plan_.rows_per_message) {
             return absl::OkStatus();
           }
