@@ -21,12 +21,13 @@ void DrawIds(const RequestShape& shape, Rng& rng, std::vector<std::string>& ids)
 }
 
 OpFactory GrpcGetFeatures(ShardRouter* router, RequestShape shape, v1::ValueLayout layout) {
-  return [router, shape, layout](int index) -> absl::StatusOr<Op> {
-    return Op([router, shape, layout, rng = WorkerRng(shape, index),
+  FeatureReadOptions read;
+  read.layout = layout;
+  return [router, shape, read](int index) -> absl::StatusOr<Op> {
+    return Op([router, shape, read, rng = WorkerRng(shape, index),
                ids = std::vector<std::string>(shape.batch)]() mutable -> absl::Status {
       DrawIds(shape, rng, ids);
-      COHORT_ASSIGN_OR_RETURN(v1::GetFeaturesResponse response,
-                              router->GetFeatures(ids, {}, std::nullopt, layout));
+      COHORT_ASSIGN_OR_RETURN(v1::GetFeaturesResponse response, router->GetFeatures(ids, {}, read));
       if (response.vectors_size() != static_cast<int>(ids.size())) {
         return absl::InternalError(absl::StrCat("GetFeatures answered ", response.vectors_size(),
                                                 " vectors for ", ids.size(), " ids"));

@@ -288,10 +288,9 @@ ShardRouter::NodeHandle ShardRouter::HandleFor(const NodeSpec& node) {
 
 absl::StatusOr<v1::GetFeaturesResponse> ShardRouter::GetFeatures(
     const std::vector<std::string>& customer_ids, const std::vector<std::string>& features,
-    std::optional<absl::Time> as_of, v1::ValueLayout layout) {
-  COHORT_ASSIGN_OR_RETURN(
-      PartialFeatures partial,
-      GetFeaturesPartial(customer_ids, features, as_of, std::nullopt, std::nullopt, layout));
+    const FeatureReadOptions& read) {
+  COHORT_ASSIGN_OR_RETURN(PartialFeatures partial,
+                          GetFeaturesPartial(customer_ids, features, read));
   for (const absl::Status& status : partial.statuses) {
     if (!status.ok()) return status;
   }
@@ -300,8 +299,7 @@ absl::StatusOr<v1::GetFeaturesResponse> ShardRouter::GetFeatures(
 
 absl::StatusOr<ShardRouter::PartialFeatures> ShardRouter::GetFeaturesPartial(
     const std::vector<std::string>& customer_ids, const std::vector<std::string>& features,
-    std::optional<absl::Time> as_of, std::optional<absl::Duration> deadline,
-    std::optional<uint32_t> history_limit, v1::ValueLayout layout) {
+    const FeatureReadOptions& read, std::optional<absl::Duration> deadline) {
   if (customer_ids.empty()) return absl::InvalidArgumentError("customer_ids is empty");
   COHORT_RETURN_IF_ERROR(CheckIds(customer_ids, "customer_ids"));
   PartialFeatures out;
@@ -318,12 +316,12 @@ absl::StatusOr<ShardRouter::PartialFeatures> ShardRouter::GetFeaturesPartial(
   spec.max_per_call = kMaxIdsPerCall;
   spec.init = [&](v1::GetFeaturesRequest* request) {
     for (const std::string& f : features) request->add_features(f);
-    if (as_of.has_value()) *request->mutable_as_of() = ToProto(*as_of);
-    if (history_limit.has_value()) {
+    if (read.as_of.has_value()) *request->mutable_as_of() = ToProto(*read.as_of);
+    if (read.history_limit.has_value()) {
       request->set_with_history(true);
-      request->set_history_limit(*history_limit);
+      request->set_history_limit(*read.history_limit);
     }
-    request->set_layout(layout);
+    request->set_layout(read.layout);
   };
   spec.add = [&](size_t i, v1::GetFeaturesRequest* request) {
     request->add_customer_ids(customer_ids[i]);

@@ -59,6 +59,17 @@ struct ShardRouterOptions {
   absl::Duration max_reconnect_backoff = absl::Seconds(2);
 };
 
+// What a GetFeatures read asks of the nodes besides ids and features.
+struct FeatureReadOptions {
+  std::optional<absl::Time> as_of;  // point in time of the read; unset: now
+  // Also each customer's newest interactions in FeatureVector.history, this many (0: the
+  // node's cap): GetFeaturesRequest.with_history. Unset: no history. Refused with as_of.
+  std::optional<uint32_t> history_limit;
+  // How the vectors carry their values (GetFeaturesRequest.layout); with
+  // VALUE_LAYOUT_PACKED the response has feature_types.
+  v1::ValueLayout layout = v1::VALUE_LAYOUT_MESSAGES;
+};
+
 // Thread-safe: every method may be called concurrently. Channels (one per node address)
 // are created on first use and reused by every call until the address leaves the map.
 class ShardRouter {
@@ -103,15 +114,13 @@ class ShardRouter {
   NodeHandle HandleFor(const NodeSpec& node);
 
   // Feature vectors of `customer_ids` (1 or more; duplicates allowed), one per id in
-  // request order; `features` empty means every feature; `as_of` unset means now.
-  // INVALID_ARGUMENT for an empty list or an invalid id (naming its position); node errors
-  // as described at the top of this file. FAILED_PRECONDITION if nodes disagree on the
-  // feature columns (different registries). `layout`: how the vectors carry their values
-  // (GetFeaturesRequest.layout); with VALUE_LAYOUT_PACKED the response has feature_types.
-  absl::StatusOr<v1::GetFeaturesResponse> GetFeatures(
-      const std::vector<std::string>& customer_ids, const std::vector<std::string>& features,
-      std::optional<absl::Time> as_of = std::nullopt,
-      v1::ValueLayout layout = v1::VALUE_LAYOUT_MESSAGES);
+  // request order; `features` empty means every feature; `read` as FeatureReadOptions says.
+  // INVALID_ARGUMENT for an empty list or an invalid id (naming its position), and from
+  // the nodes for history with as_of; node errors as described at the top of this file.
+  // FAILED_PRECONDITION if nodes disagree on the feature columns (different registries).
+  absl::StatusOr<v1::GetFeaturesResponse> GetFeatures(const std::vector<std::string>& customer_ids,
+                                                      const std::vector<std::string>& features,
+                                                      const FeatureReadOptions& read = {});
 
   // The outcome of GetFeaturesPartial.
   struct PartialFeatures {
@@ -132,17 +141,12 @@ class ShardRouter {
 
   // As GetFeatures, but a failing node does not fail the call: its ids get its error in
   // `statuses` and the other ids are answered. `deadline` (unset: options.deadline) bounds
-  // each node sub-request. With `history_limit`, each vector also carries the customer's
-  // newest interactions (GetFeaturesRequest.with_history; 0 = the node's cap), read with
-  // the features. Errors of the whole call: INVALID_ARGUMENT as GetFeatures (and for
-  // history with `as_of`), FAILED_PRECONDITION if answering nodes disagree on the feature
-  // columns, and a stale map that cannot be reloaded.
+  // each node sub-request. Errors of the whole call: INVALID_ARGUMENT as GetFeatures,
+  // FAILED_PRECONDITION if answering nodes disagree on the feature columns, and a stale map
+  // that cannot be reloaded.
   absl::StatusOr<PartialFeatures> GetFeaturesPartial(
       const std::vector<std::string>& customer_ids, const std::vector<std::string>& features,
-      std::optional<absl::Time> as_of = std::nullopt,
-      std::optional<absl::Duration> deadline = std::nullopt,
-      std::optional<uint32_t> history_limit = std::nullopt,
-      v1::ValueLayout layout = v1::VALUE_LAYOUT_MESSAGES);
+      const FeatureReadOptions& read = {}, std::optional<absl::Duration> deadline = std::nullopt);
 
   // Ingests `events` (any number). The response has one result per event in request order
   // and the summed counts; `sequence`, `error_code`, `error_message` are unset.

@@ -169,10 +169,10 @@ absl::StatusOr<v1::ScoreResponse> Scorer::Score(const v1::ScoreRequest& request)
   const std::vector<std::string> ids(request.customer_ids().begin(), request.customer_ids().end());
 
   // Histories (recommendations only) come with the features, in the same call per node.
-  std::optional<uint32_t> history_limit;
-  if (plan.recommend != nullptr) history_limit = 0;  // the node's cap
-  absl::StatusOr<ShardRouter::PartialFeatures> fetched = router_.GetFeaturesPartial(
-      ids, FeaturesOf(plan), std::nullopt, fetch_deadline_, history_limit);
+  FeatureReadOptions read;
+  if (plan.recommend != nullptr) read.history_limit = 0;  // the node's cap
+  absl::StatusOr<ShardRouter::PartialFeatures> fetched =
+      router_.GetFeaturesPartial(ids, FeaturesOf(plan), read, fetch_deadline_);
   if (!fetched.ok()) return fetched.status();
   if (metrics_ != nullptr) {
     for (const auto& call : fetched->calls) {

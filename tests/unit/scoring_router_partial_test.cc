@@ -21,7 +21,7 @@ TEST_F(ScoringTest, PartialFetchAnswersLikeGetFeaturesWhenAllNodesServe) {
   absl::StatusOr<v1::GetFeaturesResponse> full = (*router)->GetFeatures(customers_, features);
   ASSERT_TRUE(full.ok()) << full.status();
   absl::StatusOr<ShardRouter::PartialFeatures> partial =
-      (*router)->GetFeaturesPartial(customers_, features, std::nullopt, absl::Seconds(5));
+      (*router)->GetFeaturesPartial(customers_, features, {}, absl::Seconds(5));
   ASSERT_TRUE(partial.ok()) << partial.status();
   EXPECT_EQ(partial->response.SerializeAsString(), full->SerializeAsString());
   ASSERT_EQ(partial->statuses.size(), customers_.size());

@@ -166,8 +166,10 @@ TEST_F(ShardRouterTest, FeaturesComeBackInRequestOrderAcrossNodes) {
   std::vector<std::string> ask(ids.rbegin(), ids.rend());
   ask.insert(ask.begin() + 7, "nobody-here");
   ask.push_back(ids[4]);
+  FeatureReadOptions read;
+  read.as_of = absl::Now();
   absl::StatusOr<v1::GetFeaturesResponse> response =
-      router->GetFeatures(ask, {"purchases_lifetime"}, absl::Now());
+      router->GetFeatures(ask, {"purchases_lifetime"}, read);
   ASSERT_TRUE(response.ok()) << response.status();
   ASSERT_EQ(response->feature_names_size(), 1);
   EXPECT_EQ(response->feature_names(0), "purchases_lifetime");
@@ -186,8 +188,9 @@ TEST_F(ShardRouterTest, FeaturesComeBackInRequestOrderAcrossNodes) {
   }
 
   // The packed layout reaches every node; the types come back once.
-  response = router->GetFeatures(ask, {"purchases_lifetime", "spend_lifetime"}, std::nullopt,
-                                 v1::VALUE_LAYOUT_PACKED);
+  FeatureReadOptions packed;
+  packed.layout = v1::VALUE_LAYOUT_PACKED;
+  response = router->GetFeatures(ask, {"purchases_lifetime", "spend_lifetime"}, packed);
   ASSERT_TRUE(response.ok()) << response.status();
   EXPECT_THAT(response->feature_types(), ::testing::ElementsAre("int64", "double"));
   ASSERT_EQ(response->vectors_size(), static_cast<int>(ask.size()));
@@ -226,8 +229,7 @@ TEST_F(ShardRouterTest, LargeRequestsAreSplitWithinNodeLimits) {
 
 TEST_F(ShardRouterTest, InvalidIdsAreRefusedLocallyNamingThePosition) {
   std::unique_ptr<ShardRouter> router = MakeRouter();
-  absl::StatusOr<v1::GetFeaturesResponse> response =
-      router->GetFeatures({"a", "", "c"}, {}, std::nullopt);
+  absl::StatusOr<v1::GetFeaturesResponse> response = router->GetFeatures({"a", "", "c"}, {});
   EXPECT_EQ(response.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(response.status().message()), HasSubstr("customer_ids[1]"));
   EXPECT_EQ(router->GetFeatures({}, {}).status().code(), absl::StatusCode::kInvalidArgument);

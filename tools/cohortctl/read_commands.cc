@@ -97,8 +97,10 @@ void PrintFeatureJson(const v1::GetFeaturesResponse& response) {
 absl::Status RunFeatures(const ClusterOptions& cluster, const FeaturesOptions& options) {
   if (options.ids.empty()) return absl::InvalidArgumentError("features needs --ids");
   COHORT_ASSIGN_OR_RETURN(std::unique_ptr<ShardRouter> router, Connect(cluster));
+  FeatureReadOptions read;
+  read.as_of = options.as_of;
   COHORT_ASSIGN_OR_RETURN(v1::GetFeaturesResponse response,
-                          router->GetFeatures(options.ids, options.features, options.as_of));
+                          router->GetFeatures(options.ids, options.features, read));
   switch (options.format) {
     case Format::kTable:
       PrintFeatureTable(response);
