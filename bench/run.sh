@@ -170,23 +170,24 @@ echo "== ingest, 100 events per request: unary Ingest via the router, and Ingest
 run --target=cohort --workload=ingest --batch=100 --concurrency=4 --label=ingest
 run --target=cohort --workload=ingest_stream --batch=100 --concurrency=4 --label=ingest
 
+# one_node_ingest LABEL [cohort-bench flags...]: streaming ingest into a fresh one-node cluster.
+one_node_ingest() {
+  local label=$1
+  shift
+  rm -rf "$cluster1"
+  cluster_up "$cluster1" 1
+  "$bench" --customers="$customers" --warmup="$warmup" --duration="$duration" \
+    --json_out="$results" --shard_map="$cluster1/shard_map.json" --target=cohort \
+    --workload=ingest_stream --batch="$ingest_batch" --concurrency="$streams" \
+    --label="$label" "$@" >/dev/null
+  cluster_down "$cluster1"
+}
 echo "== one-node streaming ingest: $streams streams, $ingest_batch events per request, sync durability"
 # The main cluster and the scorer are stopped first, so the node has the machine to itself.
 cluster_down "$cluster"
-cluster_up "$cluster1" 1
-"$bench" --customers="$customers" --warmup="$warmup" --duration="$duration" \
-  --json_out="$results" --shard_map="$cluster1/shard_map.json" --target=cohort \
-  --workload=ingest_stream --batch="$ingest_batch" --concurrency="$streams" \
-  --label=one_node >/dev/null
-cluster_down "$cluster1"
+one_node_ingest one_node
 echo "== the same, $grouped events per customer in a row (a session arriving together)"
-rm -rf "$cluster1"  # a fresh node again
-cluster_up "$cluster1" 1
-"$bench" --customers="$customers" --warmup="$warmup" --duration="$duration" \
-  --json_out="$results" --shard_map="$cluster1/shard_map.json" --target=cohort \
-  --workload=ingest_stream --batch="$ingest_batch" --concurrency="$streams" \
-  --events_per_customer="$grouped" --label=one_node_grouped >/dev/null
-cluster_down "$cluster1"
+one_node_ingest one_node_grouped --events_per_customer="$grouped"
 event_bytes=$("$bench" --print_event_bytes | python3 -c 'import json,sys; print(int(round(json.load(sys.stdin)["event_bytes"])))')
 
 echo "== db_bench fillrandom, ${bytes}-byte values (a customer's feature vector)"
