@@ -57,14 +57,17 @@ KeyRange PartitionRange(uint32_t first, uint32_t last);
 
 // Metadata of the store, in the "default" column family under kMetadataKey.
 inline constexpr char kMetadataKey[] = "cohort.store.meta";
-inline constexpr uint32_t kFormatVersion = 1;
+// Format 2 keeps a customer's attributes in its aggregates record (records.proto); a format-1
+// store is converted when it opens (ProfileStore::Open).
+inline constexpr uint32_t kFormatVersion = 2;
+inline constexpr uint32_t kSeparateAttributesFormatVersion = 1;
 
 struct StoreMetadata {
   uint32_t format_version = kFormatVersion;
   uint32_t partitions = 0;
 };
 
-// Text form, e.g. "format_version=1 partitions=1024" (readable with ldb).
+// Text form, e.g. "format_version=2 partitions=1024" (readable with ldb).
 std::string EncodeMetadata(const StoreMetadata& meta);
 // DATA_LOSS if `value` is not an encoded StoreMetadata.
 absl::StatusOr<StoreMetadata> DecodeMetadata(absl::string_view value);

@@ -268,10 +268,15 @@ void MergeAggregateViews(const AggregatesView& into, const AggregatesView& from,
 // decoded without allocating per field, merged as MergeAggregates does (left to right, so
 // float sums add in the same order) and encoded byte-identically to protobuf. A full merge
 // of one operand that retention leaves whole returns the operand itself.
+// The records' `attributes` (an AttributeSet) merge as MergeAttributeSets, capped at
+// `attribute_versions` per name.
 class AggregatesMergeOperator final : public rocksdb::MergeOperator {
  public:
-  AggregatesMergeOperator(std::function<absl::Time()> clock, int32_t retention_days)
-      : clock_(std::move(clock)), retention_days_(retention_days) {}
+  AggregatesMergeOperator(std::function<absl::Time()> clock, int32_t retention_days,
+                          size_t attribute_versions)
+      : clock_(std::move(clock)),
+        retention_days_(retention_days),
+        attribute_versions_(attribute_versions) {}
 
   bool FullMergeV2(const MergeOperationInput& in, MergeOperationOutput* out) const override {
     const int32_t first_day = HorizonAt(clock_(), retention_days_).first_day;
@@ -305,12 +310,14 @@ class AggregatesMergeOperator final : public rocksdb::MergeOperator {
   }
 
   // Folds `inputs` left to right, drops days before `first_day`, encodes into `out`.
-  static bool Merge(const std::vector<rocksdb::Slice>& inputs, int32_t first_day,
-                    std::string* out) {
+  bool Merge(const std::vector<rocksdb::Slice>& inputs, int32_t first_day, std::string* out) const {
     AggregatesView acc, next, merged;
+    std::vector<absl::string_view> attributes;  // of every input that has them, in order
     if (inputs.empty() || !acc.Decode(ToView(inputs[0]))) return false;
+    if (acc.attributes().has_value()) attributes.push_back(*acc.attributes());
     for (size_t k = 1; k < inputs.size(); ++k) {
       if (!next.Decode(ToView(inputs[k]))) return false;
+      if (next.attributes().has_value()) attributes.push_back(*next.attributes());
       MergeAggregateViews(acc, next, first_day, &merged);
       std::swap(acc, merged);
     }
@@ -319,6 +326,19 @@ class AggregatesMergeOperator final : public rocksdb::MergeOperator {
       MergeAggregateViews(acc, next, first_day, &merged);
       std::swap(acc, merged);
     }
+    std::string merged_attributes;
+    if (attributes.size() == 1) {
+      acc.SetAttributes(attributes.front());
+    } else if (attributes.size() > 1) {
+      records::AttributeSet set;
+      for (absl::string_view bytes : attributes) {
+        records::AttributeSet one;
+        if (!one.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return false;
+        MergeAttributeSets(std::move(one), attribute_versions_, &set);
+      }
+      set.SerializeToString(&merged_attributes);
+      acc.SetAttributes(merged_attributes);
+    }
     out->clear();
     acc.AppendEncoded(out);
     return true;
@@ -326,6 +346,7 @@ class AggregatesMergeOperator final : public rocksdb::MergeOperator {
 
   std::function<absl::Time()> clock_;
   int32_t retention_days_;
+  size_t attribute_versions_;
 };
 
 }  // namespace
@@ -394,8 +415,9 @@ bool DropItemsBefore(int64_t first_us, records::History* history) {
 }
 
 std::shared_ptr<rocksdb::MergeOperator> NewAggregatesMergeOperator(
-    std::function<absl::Time()> clock, int32_t retention_days) {
-  return std::make_shared<AggregatesMergeOperator>(std::move(clock), retention_days);
+    std::function<absl::Time()> clock, int32_t retention_days, size_t attribute_versions) {
+  return std::make_shared<AggregatesMergeOperator>(std::move(clock), retention_days,
+                                                   attribute_versions);
 }
 
 std::shared_ptr<rocksdb::MergeOperator> NewAttributesMergeOperator(size_t cap) {

@@ -44,11 +44,14 @@ bool DropItemsBefore(int64_t first_us, records::History* history);
 
 // Merge operator of the "aggregates" family (operands and values: records::Aggregates).
 // A full merge also drops buckets older than the horizon at clock() (so a compaction that
-// merges never writes back expired buckets). `clock` must be thread-safe.
+// merges never writes back expired buckets). The records' attributes merge as
+// MergeAttributeSets does, `attribute_versions` per name. `clock` must be thread-safe.
 std::shared_ptr<rocksdb::MergeOperator> NewAggregatesMergeOperator(
-    std::function<absl::Time()> clock, int32_t retention_days);
+    std::function<absl::Time()> clock, int32_t retention_days, size_t attribute_versions);
 
-// Merge operator of the "attributes" family (records::AttributeSet), `cap` versions per name.
+// Merge operator of the "attributes" family of format-1 stores (records::AttributeSet), `cap`
+// versions per name; a format-2 store moves that family's records into "aggregates" when it
+// opens (ProfileStore::Open).
 std::shared_ptr<rocksdb::MergeOperator> NewAttributesMergeOperator(size_t cap);
 
 // Merge operator of the "history" family (records::History), `cap` items; a full merge also

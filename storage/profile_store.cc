@@ -99,6 +99,23 @@ absl::Status DecodeRecord(const rocksdb::Slice& bytes, absl::string_view what,
   return UnreadableRecord(what, customer_id);
 }
 
+// Decodes a customer's stored record (aggregates family) into `aggregates` and, if it holds
+// any, `attributes`, and points `records` at them.
+absl::Status DecodeCustomer(const rocksdb::Slice& bytes, absl::string_view customer_id,
+                            AggregatesView* aggregates, AttributesView* attributes,
+                            RecordViews* records) {
+  COHORT_RETURN_IF_ERROR(DecodeRecord(bytes, "aggregates", customer_id, aggregates));
+  records->aggregates = aggregates;
+  records->attributes = nullptr;
+  if (aggregates->attributes().has_value()) {
+    if (!attributes->Decode(*aggregates->attributes())) {
+      return UnreadableRecord("attributes", customer_id);
+    }
+    records->attributes = attributes;
+  }
+  return absl::OkStatus();
+}
+
 // Parses `bytes` into a protobuf `record` (GetProfile, GetHistory).
 template <typename Record>
 absl::Status ParseRecord(const rocksdb::Slice& bytes, absl::string_view what,
@@ -152,6 +169,50 @@ absl::Status ReadCustomer(rocksdb::DB& db,
   return absl::OkStatus();
 }
 
+// Converts a format-1 store, which kept attributes in their own family, to format 2: each
+// attribute record is merged into the customer's aggregates record, then the family is
+// emptied and the metadata says format 2, in one synced batch. Attribute merges are
+// idempotent (a version merged twice is kept once), so a conversion cut short by a crash
+// is simply done again at the next open.
+absl::Status MoveAttributesIntoRecords(
+    rocksdb::DB& db, const std::vector<std::unique_ptr<rocksdb::ColumnFamilyHandle>>& handles,
+    internal::StoreMetadata meta) {
+  auto cf = [&handles](ColumnFamily family) { return handles[family].get(); };
+  std::unique_ptr<rocksdb::Iterator> it(
+      db.NewIterator(rocksdb::ReadOptions(), cf(internal::kAttributesCf)));
+  rocksdb::WriteBatch batch;
+  std::string value;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    records::Aggregates operand;  // attributes only, as UpsertAttributes writes
+    if (!operand.mutable_attributes()->ParseFromArray(it->value().data(),
+                                                      static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(absl::StrCat("converting the store to format ",
+                                              internal::kFormatVersion, ": attributes record '",
+                                              it->key().ToString(true), "' does not parse"));
+    }
+    operand.SerializeToString(&value);
+    COHORT_RETURN_IF_ERROR(FromRocks(batch.Merge(cf(internal::kAggregatesCf), it->key(), value),
+                                     "building conversion batch"));
+    if (batch.Count() >= 4096) {
+      COHORT_RETURN_IF_ERROR(
+          FromRocks(db.Write(rocksdb::WriteOptions(), &batch), "converting attributes"));
+      batch.Clear();
+    }
+  }
+  COHORT_RETURN_IF_ERROR(FromRocks(it->status(), "reading attributes to convert"));
+  // Customer keys start with a two-byte partition and a length byte of at most 128.
+  COHORT_RETURN_IF_ERROR(
+      FromRocks(batch.DeleteRange(cf(internal::kAttributesCf), "", "\xff\xff\xff"),
+                "building conversion batch"));
+  meta.format_version = internal::kFormatVersion;
+  COHORT_RETURN_IF_ERROR(FromRocks(
+      batch.Put(cf(internal::kDefaultCf), internal::kMetadataKey, internal::EncodeMetadata(meta)),
+      "building conversion batch"));
+  rocksdb::WriteOptions write;
+  write.sync = true;
+  return FromRocks(db.Write(write, &batch), "converting attributes");
+}
+
 }  // namespace
 
 ProfileStore::ProfileStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -185,16 +246,21 @@ absl::StatusOr<std::unique_ptr<ProfileStore>> ProfileStore::Open(
   } else {
     COHORT_RETURN_IF_ERROR(FromRocks(s, "reading store metadata"));
     COHORT_ASSIGN_OR_RETURN(internal::StoreMetadata meta, internal::DecodeMetadata(meta_value));
-    if (meta.format_version != internal::kFormatVersion) {
+    if (meta.format_version != internal::kFormatVersion &&
+        meta.format_version != internal::kSeparateAttributesFormatVersion) {
       return absl::FailedPreconditionError(
           absl::StrCat("store at ", o.path, " has format version ", meta.format_version,
-                       "; this build reads version ", internal::kFormatVersion));
+                       "; this build reads versions ", internal::kSeparateAttributesFormatVersion,
+                       " and ", internal::kFormatVersion));
     }
     if (meta.partitions != o.partitions) {
       return absl::FailedPreconditionError(
           absl::StrCat("store at ", o.path, " was created with ", meta.partitions,
                        " partitions but options.partitions is ", o.partitions,
                        "; the partition count is fixed when a store is created"));
+    }
+    if (meta.format_version == internal::kSeparateAttributesFormatVersion) {
+      COHORT_RETURN_IF_ERROR(MoveAttributesIntoRecords(*db, impl->handles_, meta));
     }
   }
   return std::unique_ptr<ProfileStore>(new ProfileStore(std::move(impl)));
@@ -377,9 +443,11 @@ absl::StatusOr<size_t> ProfileStore::UpsertAttributes(absl::Span<const CustomerA
       internal::MergeAttributeSets(std::move(one), o.attribute_versions, &set);
       ++written;
     }
-    set.SerializeToString(&value);
+    records::Aggregates operand;  // attributes only
+    *operand.mutable_attributes() = std::move(set);
+    operand.SerializeToString(&value);
     COHORT_RETURN_IF_ERROR(
-        FromRocks(batch.Merge(s.cf(internal::kAttributesCf),
+        FromRocks(batch.Merge(s.cf(internal::kAggregatesCf),
                               internal::CustomerKeyOf(update.customer_id, o.partitions), value),
                   "building write batch"));
   }
@@ -445,8 +513,9 @@ absl::StatusOr<std::vector<FeatureVector>> ProfileStore::GetFeatures(
     key_end.push_back(key_bytes.size());
   }
   const size_t m = key_end.size();
-  // Per customer k: aggregates at k, attributes at m + k and, if asked for, history at 2m + k.
-  const size_t reads = (history_limit.has_value() ? 3 : 2) * m;
+  // Per customer k: its record (aggregates and attributes) at k and, if asked for, its
+  // history at m + k.
+  const size_t reads = (history_limit.has_value() ? 2 : 1) * m;
   std::vector<rocksdb::Slice> keys(reads);
   std::vector<rocksdb::ColumnFamilyHandle*> families(reads);
   for (size_t k = 0; k < m; ++k) {
@@ -454,8 +523,7 @@ absl::StatusOr<std::vector<FeatureVector>> ProfileStore::GetFeatures(
     const rocksdb::Slice key(key_bytes.data() + begin, key_end[k] - begin);
     for (size_t j = k; j < reads; j += m) keys[j] = key;
     families[k] = s.cf(internal::kAggregatesCf);
-    families[m + k] = s.cf(internal::kAttributesCf);
-    if (history_limit.has_value()) families[2 * m + k] = s.cf(internal::kHistoryCf);
+    if (history_limit.has_value()) families[m + k] = s.cf(internal::kHistoryCf);
   }
   std::vector<rocksdb::PinnableSlice> values(reads);
   std::vector<rocksdb::Status> statuses(reads);
@@ -470,14 +538,10 @@ absl::StatusOr<std::vector<FeatureVector>> ProfileStore::GetFeatures(
       }
     }
   }
-  // Each customer's records are decoded into views of `values` (no copies) just before its
+  // Each customer's record is decoded into views of `values` (no copies) just before its
   // evaluation; the views' buffers are reused from one customer to the next.
   AggregatesView aggregates;
   AttributesView attributes;
-  auto decode = [&](size_t j, absl::string_view what, auto* view) {
-    return DecodeRecord(values[j], what, View(keys[j]).substr(internal::kCustomerKeyHeaderBytes),
-                        view);
-  };
   std::vector<FeatureVector> vectors;
   vectors.reserve(n);
   const FeatureEvaluator evaluator(*s.registry_, selection);
@@ -485,17 +549,12 @@ absl::StatusOr<std::vector<FeatureVector>> ProfileStore::GetFeatures(
     const size_t k = slot[i];  // kInvalid: an invalid id, found=false without a read
     RecordViews records;
     if (k != kInvalid && statuses[k].ok()) {
-      COHORT_RETURN_IF_ERROR(decode(k, "aggregates", &aggregates));
-      records.aggregates = &aggregates;
-    }
-    if (k != kInvalid && statuses[m + k].ok()) {
-      COHORT_RETURN_IF_ERROR(decode(m + k, "attributes", &attributes));
-      records.attributes = &attributes;
+      COHORT_RETURN_IF_ERROR(DecodeCustomer(values[k], ids[i], &aggregates, &attributes, &records));
     }
     FeatureVector& vector = vectors.emplace_back(evaluator.Evaluate(records, read_time));
-    if (k != kInvalid && history_limit.has_value() && statuses[2 * m + k].ok()) {
+    if (k != kInvalid && history_limit.has_value() && statuses[m + k].ok()) {
       COHORT_ASSIGN_OR_RETURN(vector.history,
-                              HistoryOf(values[2 * m + k], ids[i], *history_limit, o.history_cap));
+                              HistoryOf(values[m + k], ids[i], *history_limit, o.history_cap));
     }
   }
   return vectors;
@@ -509,22 +568,15 @@ absl::StatusOr<std::optional<Profile>> ProfileStore::GetProfile(
   std::vector<rocksdb::PinnableSlice> values;
   std::vector<bool> found;
   COHORT_RETURN_IF_ERROR(
-      ReadCustomer(*s.db_, {s.cf(internal::kAggregatesCf), s.cf(internal::kAttributesCf)}, key,
-                   &values, &found));
-  if (!found[0] && !found[1]) return std::optional<Profile>();
+      ReadCustomer(*s.db_, {s.cf(internal::kAggregatesCf)}, key, &values, &found));
+  if (!found[0]) return std::optional<Profile>();
   Profile profile;
   profile.customer_id = std::string(customer_id);
   profile.partition = PartitionOf(customer_id, s.options_.partitions);
-  if (found[0]) {
-    records::Aggregates aggregates;
-    COHORT_RETURN_IF_ERROR(ParseRecord(values[0], "aggregates", customer_id, &aggregates));
-    internal::FillFromAggregates(aggregates, &profile);
-  }
-  if (found[1]) {
-    records::AttributeSet attributes;
-    COHORT_RETURN_IF_ERROR(ParseRecord(values[1], "attributes", customer_id, &attributes));
-    internal::FillFromAttributes(attributes, &profile);
-  }
+  records::Aggregates record;
+  COHORT_RETURN_IF_ERROR(ParseRecord(values[0], "aggregates", customer_id, &record));
+  internal::FillFromAggregates(record, &profile);
+  if (record.has_attributes()) internal::FillFromAttributes(record.attributes(), &profile);
   return std::optional<Profile>(std::move(profile));
 }
 
@@ -536,10 +588,8 @@ absl::StatusOr<std::optional<std::vector<Interaction>>> ProfileStore::GetHistory
   std::vector<rocksdb::PinnableSlice> values;
   std::vector<bool> found;
   COHORT_RETURN_IF_ERROR(ReadCustomer(
-      *s.db_,
-      {s.cf(internal::kHistoryCf), s.cf(internal::kAggregatesCf), s.cf(internal::kAttributesCf)},
-      key, &values, &found));
-  if (!found[0] && !found[1] && !found[2]) return std::optional<std::vector<Interaction>>();
+      *s.db_, {s.cf(internal::kHistoryCf), s.cf(internal::kAggregatesCf)}, key, &values, &found));
+  if (!found[0] && !found[1]) return std::optional<std::vector<Interaction>>();
   std::vector<Interaction> interactions;
   if (found[0]) {
     COHORT_ASSIGN_OR_RETURN(interactions,
@@ -554,8 +604,8 @@ absl::StatusOr<bool> ProfileStore::Erase(absl::string_view customer_id) {
   const std::string key = internal::CustomerKeyOf(customer_id, s.options_.partitions);
   std::vector<rocksdb::PinnableSlice> values;
   std::vector<bool> found;
-  const std::vector<rocksdb::ColumnFamilyHandle*> families = {
-      s.cf(internal::kAggregatesCf), s.cf(internal::kAttributesCf), s.cf(internal::kHistoryCf)};
+  const std::vector<rocksdb::ColumnFamilyHandle*> families = {s.cf(internal::kAggregatesCf),
+                                                              s.cf(internal::kHistoryCf)};
   COHORT_RETURN_IF_ERROR(ReadCustomer(*s.db_, families, key, &values, &found));
   const bool existed = std::find(found.begin(), found.end(), true) != found.end();
 
@@ -598,49 +648,23 @@ absl::Status ProfileStore::Export(
   read.snapshot = snapshot.snapshot();
   read.fill_cache = false;  // a scan must not evict the serving working set
   if (!range.end.empty()) read.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> aggregates_it(
-      s.db_->NewIterator(read, s.cf(internal::kAggregatesCf)));
-  std::unique_ptr<rocksdb::Iterator> attributes_it(
-      s.db_->NewIterator(read, s.cf(internal::kAttributesCf)));
-  aggregates_it->Seek(range.begin);
-  attributes_it->Seek(range.begin);
-
+  std::unique_ptr<rocksdb::Iterator> it(s.db_->NewIterator(read, s.cf(internal::kAggregatesCf)));
   AggregatesView aggregates;
   AttributesView attributes;
   const FeatureEvaluator evaluator(*s.registry_, selection);
-  // Merge-join by key: a customer may have aggregates, attributes or both.
-  while (aggregates_it->Valid() || attributes_it->Valid()) {
-    int order = 0;
-    if (!attributes_it->Valid()) {
-      order = -1;
-    } else if (!aggregates_it->Valid()) {
-      order = 1;
-    } else {
-      order = aggregates_it->key().compare(attributes_it->key());
-    }
-    const rocksdb::Slice key = order <= 0 ? aggregates_it->key() : attributes_it->key();
-    const std::optional<internal::DecodedKey> decoded = internal::DecodeKey(View(key));
+  for (it->Seek(range.begin); it->Valid(); it->Next()) {
+    const std::optional<internal::DecodedKey> decoded = internal::DecodeKey(View(it->key()));
     if (!decoded.has_value() || !decoded->suffix.empty()) {
-      return absl::DataLossError(absl::StrCat("malformed customer key '", key.ToString(true), "'"));
+      return absl::DataLossError(
+          absl::StrCat("malformed customer key '", it->key().ToString(true), "'"));
     }
     RecordViews customer;
-    if (order <= 0) {
-      COHORT_RETURN_IF_ERROR(
-          DecodeRecord(aggregates_it->value(), "aggregates", decoded->customer_id, &aggregates));
-      customer.aggregates = &aggregates;
-    }
-    if (order >= 0) {
-      COHORT_RETURN_IF_ERROR(
-          DecodeRecord(attributes_it->value(), "attributes", decoded->customer_id, &attributes));
-      customer.attributes = &attributes;
-    }
+    COHORT_RETURN_IF_ERROR(
+        DecodeCustomer(it->value(), decoded->customer_id, &aggregates, &attributes, &customer));
     FeatureVector vector = evaluator.Evaluate(customer, read_time);
     if (vector.found) COHORT_RETURN_IF_ERROR(visit(decoded->customer_id, std::move(vector)));
-    if (order <= 0) aggregates_it->Next();
-    if (order >= 0) attributes_it->Next();
   }
-  COHORT_RETURN_IF_ERROR(FromRocks(aggregates_it->status(), "scanning aggregates"));
-  return FromRocks(attributes_it->status(), "scanning attributes");
+  return FromRocks(it->status(), "scanning aggregates");
 }
 
 absl::Status ProfileStore::Checkpoint(const std::string& directory) {

@@ -253,6 +253,7 @@ void AggregatesView::Clear() {
   lifetime_.clear();
   days_.clear();
   cells_.clear();
+  attributes_.reset();
 }
 
 bool AggregatesView::Decode(absl::string_view bytes) {
@@ -267,6 +268,10 @@ bool AggregatesView::Decode(absl::string_view bytes) {
       return ReadMessage(r, field, wire, [this](absl::string_view day) {
         return DecodeDay(day, &days_.emplace_back(), &cells_);
       });
+    }
+    if (field == 3 && wire == kLengthDelimited) {
+      if (attributes_.has_value()) return false;
+      return ReadBytes(r, field, wire, &attributes_.emplace());
     }
     return r.Skip(field, wire);
   });
@@ -420,6 +425,11 @@ void AggregatesView::AppendEncoded(std::string* out) const {
     PutVarint(size, out);
     PutInt(1, day.day, out);
     for (const CellView& cell : cells(day)) PutCell(2, cell, out);
+  }
+  if (attributes_.has_value()) {  // a set message field is written even when empty
+    out->push_back(Tag(3, kLengthDelimited));
+    PutVarint(attributes_->size(), out);
+    out->append(attributes_->data(), attributes_->size());
   }
 }
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,10 +50,15 @@ class AggregatesView {
   absl::Span<const CellView> cells(const DayView& day) const {
     return absl::MakeConstSpan(cells_).subspan(day.begin, day.end - day.begin);
   }
+  // Whether any event was applied (an attributes-only record has no lifetime cell).
+  bool has_events() const { return !lifetime_.empty() || !days_.empty(); }
+  // The serialized records::AttributeSet of field `attributes`, if the record has one.
+  const std::optional<absl::string_view>& attributes() const { return attributes_; }
 
   // Replaces the view with `bytes`, a serialized records::Aggregates, which must outlive the
   // view's use. False if the bytes are not a valid encoding (the view is then unspecified).
-  // Unknown fields are skipped, as protobuf's parser would.
+  // Unknown fields are skipped, as protobuf's parser would. A record holding `attributes`
+  // twice is refused: protobuf would merge the two, and no writer produces it.
   bool Decode(absl::string_view bytes);
 
   // Replaces the view with `message`, which must outlive the view's use.
@@ -70,6 +76,7 @@ class AggregatesView {
     cells_.push_back(cell);
     days_.back().end = static_cast<uint32_t>(cells_.size());
   }
+  void SetAttributes(std::optional<absl::string_view> bytes) { attributes_ = bytes; }
 
   // Appends the protobuf encoding of the view: the bytes records::Aggregates with the same
   // content serializes to (fields in number order, proto3 defaults omitted).
@@ -79,6 +86,7 @@ class AggregatesView {
   std::vector<CellView> lifetime_;
   std::vector<DayView> days_;
   std::vector<CellView> cells_;  // every day's cells, in day order
+  std::optional<absl::string_view> attributes_;
 };
 
 // records::StoredAttribute. `kind` is the field number of the value that is set, as

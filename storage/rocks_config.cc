@@ -93,7 +93,7 @@ rocksdb::ColumnFamilyOptions BaseOptions(const std::shared_ptr<rocksdb::Cache>& 
   return cf;
 }
 
-// For a family that GetFeatures reads: its bottommost level (most of its data) is
+// For the family that GetFeatures reads: its bottommost level (most of its data) is
 // compressed like the other levels (LZ4), not with ZSTD. Once the data outgrows the block
 // cache, a GetFeatures batch misses the cache for some of its blocks, and decompressing
 // them with ZSTD was ~17% of a node's read CPU at 1M customers (bench/).
@@ -137,14 +137,14 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(const StoreOptio
   // (bench/). Flush folds them (PartialMergeMulti), and a read merges the few a memtable
   // holds for one customer.
   rocksdb::ColumnFamilyOptions aggregates = base;
-  aggregates.merge_operator = NewAggregatesMergeOperator(options.clock, retention);
+  aggregates.merge_operator =
+      NewAggregatesMergeOperator(options.clock, retention, options.attribute_versions);
   aggregates.compaction_filter_factory = NewAggregatesFilterFactory(options.clock, retention);
   UseFastDecompression(&aggregates);
 
   rocksdb::ColumnFamilyOptions attributes = base;
   attributes.write_buffer_size = 16 << 20;
   attributes.merge_operator = NewAttributesMergeOperator(options.attribute_versions);
-  UseFastDecompression(&attributes);
 
   rocksdb::ColumnFamilyOptions history = base;
   history.merge_operator = NewHistoryMergeOperator(options.history_cap, options.clock, retention);

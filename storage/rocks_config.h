@@ -16,8 +16,8 @@ namespace cohort::storage::internal {
 // Column families, in the order they are opened (the index of each handle).
 enum ColumnFamily : size_t {
   kDefaultCf = 0,  // metadata
-  kAggregatesCf,   // customer key -> records::Aggregates (merge)
-  kAttributesCf,   // customer key -> records::AttributeSet (merge)
+  kAggregatesCf,   // customer key -> records::Aggregates (merge), attributes included
+  kAttributesCf,   // format 1 only: customer key -> records::AttributeSet (merge); empty
   kHistoryCf,      // customer key -> records::History (merge)
   kDedupCf,        // customer key | event id -> 8-byte event time
   kNumColumnFamilies,

@@ -131,7 +131,7 @@ std::vector<std::string> MergeInputs(int active_days) {
 
 void BM_FullMergeAggregates(benchmark::State& state) {
   const std::vector<std::string> inputs = MergeInputs(static_cast<int>(state.range(0)));
-  const auto op = internal::NewAggregatesMergeOperator([] { return absl::Now(); }, 365);
+  const auto op = internal::NewAggregatesMergeOperator([] { return absl::Now(); }, 365, 8);
   const rocksdb::Slice base(inputs[0]);
   const std::vector<rocksdb::Slice> operands = {rocksdb::Slice(inputs[1])};
   std::string merged;

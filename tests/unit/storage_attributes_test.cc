@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,7 +11,12 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "rocksdb/db.h"
+#include "storage/keys.h"
 #include "storage/profile_store.h"
+#include "storage/record_codec.h"
+#include "storage/records.pb.h"
+#include "storage/rocks_config.h"
 #include "storage_test_util.h"
 
 namespace cohort::storage::test {
@@ -185,6 +191,80 @@ TEST_F(StorageAttributesTest, InvalidInputNamesTheFieldAndWritesNothing) {
   auto ok = store_->UpsertAttributes(edges, Durability::kSync);
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(*ok, 3u);
+}
+
+// A format-1 store kept attributes in their own family. Opening it converts it: every
+// customer's attributes move into its record (one read per customer), the old family is
+// emptied and the store says format 2. A later format is refused.
+TEST(StorageFormatTest, AFormatOneStoreIsConvertedWhenItOpens) {
+  FakeClock clock{T0()};
+  TempDir dir{"cohort-format"};
+  const StoreOptions options = TestStoreOptions(dir.path() + "/db", 8, clock);
+  {  // events for "both"; nothing else
+    auto store = OpenTestStore(options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    auto ingested = (*store)->Ingest({MakeEvent("e1", "both", T0())}, Durability::kSync);
+    ASSERT_TRUE(ingested.ok()) << ingested.status();
+  }
+  // What a format-1 build wrote: AttributeSet records in "attributes" and format_version=1.
+  const auto raw_write = [&](const std::string& meta, bool with_attributes) {
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(internal::MakeDbOptions(options), options.path,
+                                  internal::MakeColumnFamilies(options), &handles, &raw)
+                    .ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    const auto put = [&](internal::ColumnFamily family, const std::string& key,
+                         const std::string& value) {
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[family], key, value).ok());
+    };
+    put(internal::kDefaultCf, internal::kMetadataKey, meta);
+    if (with_attributes) {
+      for (const std::string customer : {"both", "attributes-only"}) {
+        records::AttributeSet set;
+        records::AttributeVersions* tier = set.add_attributes();
+        tier->set_name("tier");
+        *tier->add_versions() = internal::StoredOf(Attr("tier", customer, T0()), 1);
+        put(internal::kAttributesCf, internal::CustomerKeyOf(customer, 8), set.SerializeAsString());
+      }
+    }
+    for (auto* handle : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
+    ASSERT_TRUE(db->Close().ok());
+  };
+  raw_write("format_version=1 partitions=8", true);
+
+  for (int open = 0; open < 2; ++open) {  // converted, then opened as format 2
+    auto store = OpenTestStore(options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    for (const std::string customer : {"both", "attributes-only"}) {
+      auto profile = (*store)->GetProfile(customer);
+      ASSERT_TRUE(profile.ok() && profile->has_value()) << customer;
+      ASSERT_EQ((*profile)->attributes.size(), 1u) << customer;
+      EXPECT_EQ(std::get<std::string>((*profile)->attributes[0].value), customer);
+      EXPECT_EQ((*profile)->first_seen.has_value(), customer == "both");
+    }
+    auto all = (*store)->Select({});
+    ASSERT_TRUE(all.ok());
+    std::vector<std::string> exported;
+    ASSERT_TRUE((*store)
+                    ->Export(0, 8, *all, std::nullopt,
+                             [&](absl::string_view id, FeatureVector) {
+                               exported.emplace_back(id);
+                               return absl::OkStatus();
+                             })
+                    .ok());
+    std::sort(exported.begin(), exported.end());
+    EXPECT_EQ(exported, (std::vector<std::string>{"attributes-only", "both"}));
+    ASSERT_TRUE((*store)->CompactAll().ok());
+  }
+  const auto keys = DumpKeys(options.path);
+  EXPECT_TRUE(keys.at("attributes").empty());
+  EXPECT_EQ(keys.at("aggregates").size(), 2u);
+
+  raw_write("format_version=3 partitions=8", false);
+  auto newer = OpenTestStore(options);
+  EXPECT_EQ(newer.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(newer.status().message(), HasSubstr("format version 3"));
 }
 
 }  // namespace

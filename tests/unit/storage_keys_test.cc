@@ -99,7 +99,7 @@ TEST(StorageKeysTest, PrefixSuccessor) {
 TEST(StorageKeysTest, MetadataRoundTrip) {
   StoreMetadata meta;
   meta.partitions = 1024;
-  EXPECT_EQ(EncodeMetadata(meta), "format_version=1 partitions=1024");
+  EXPECT_EQ(EncodeMetadata(meta), "format_version=2 partitions=1024");
   auto decoded = DecodeMetadata(EncodeMetadata(meta));
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   EXPECT_EQ(decoded->partitions, 1024u);

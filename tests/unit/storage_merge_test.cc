@@ -158,7 +158,7 @@ rocksdb::MergeOperator::MergeOperationInput Input(const std::vector<rocksdb::Sli
 
 TEST(StorageMergeTest, MergeOperatorFullAndPartialMergesAgree) {
   const auto clock = [] { return absl::FromUnixSeconds(200 * 86400); };
-  auto op = NewAggregatesMergeOperator(clock, 1000);
+  auto op = NewAggregatesMergeOperator(clock, 1000, /*attribute_versions=*/8);
   std::vector<std::string> operands;
   for (const auto& e : SampleEvents()) operands.push_back(e.SerializeAsString());
 
@@ -184,6 +184,74 @@ TEST(StorageMergeTest, MergeOperatorFullAndPartialMergesAgree) {
   std::string ignored;
   rocksdb::MergeOperator::MergeOperationOutput out3(ignored, existing_value);
   EXPECT_FALSE(op->FullMergeV2(Input(bad), &out3));
+}
+
+// A customer's record holds its attributes (store format 2): the aggregates operator merges
+// them as MergeAttributeSets does, whatever the grouping, and leaves the events' part alone.
+TEST(StorageMergeTest, AggregatesOperatorMergesTheRecordsAttributes) {
+  const auto clock = [] { return absl::FromUnixSeconds(200 * 86400); };
+  auto op = NewAggregatesMergeOperator(clock, 1000, /*attribute_versions=*/2);
+  const auto attributes_only = [](records::AttributeSet set) {
+    records::Aggregates operand;
+    *operand.mutable_attributes() = std::move(set);
+    return operand.SerializeAsString();
+  };
+  std::vector<std::string> operands;
+  for (const auto& e : SampleEvents()) operands.push_back(e.SerializeAsString());
+  const std::vector<records::AttributeSet> writes = {
+      OneVersion("tier", "bronze", 10, 1), OneVersion("tier", "gold", 30, 2),
+      OneVersion("city", "paris", 5, 3), OneVersion("tier", "silver", 20, 4)};
+  // Interleaved: event, attribute, event, ...
+  for (size_t i = 0; i < writes.size(); ++i) {
+    operands.insert(operands.begin() + static_cast<std::ptrdiff_t>(2 * i + 1),
+                    attributes_only(writes[i]));
+  }
+  records::Aggregates want;
+  for (const auto& e : SampleEvents()) MergeAggregates(records::Aggregates(e), &want);
+  for (const auto& w : writes) {
+    MergeAttributeSets(records::AttributeSet(w), 2, want.mutable_attributes());
+  }
+
+  const std::vector<rocksdb::Slice> slices(operands.begin(), operands.end());
+  std::string full;
+  rocksdb::Slice existing_operand;
+  rocksdb::MergeOperator::MergeOperationOutput out(full, existing_operand);
+  ASSERT_TRUE(op->FullMergeV2(Input(slices), &out));
+  EXPECT_EQ(full, want.SerializeAsString());
+  records::Aggregates got;
+  ASSERT_TRUE(got.ParseFromString(full));
+  ASSERT_EQ(got.attributes().attributes_size(), 2);
+  EXPECT_EQ(got.attributes().attributes(1).versions(0).string_value(), "gold");
+  EXPECT_EQ(got.attributes().attributes(1).versions_size(), 2);  // capped at 2
+
+  // Partial merges of any split, then a full merge over a base value: the same record.
+  for (size_t split = 1; split < slices.size(); ++split) {
+    std::string head, tail;
+    ASSERT_TRUE(op->PartialMergeMulti(
+        "k", std::deque<rocksdb::Slice>(slices.begin(), slices.begin() + split), &head, nullptr));
+    ASSERT_TRUE(op->PartialMergeMulti(
+        "k", std::deque<rocksdb::Slice>(slices.begin() + split, slices.end()), &tail, nullptr));
+    const rocksdb::Slice base(head);
+    const std::vector<rocksdb::Slice> rest = {rocksdb::Slice(tail)};
+    std::string merged;
+    rocksdb::MergeOperator::MergeOperationOutput out2(merged, existing_operand);
+    ASSERT_TRUE(op->FullMergeV2(
+        rocksdb::MergeOperator::MergeOperationInput("k", &base, rest, nullptr), &out2));
+    EXPECT_EQ(merged, full) << "split at " << split;
+  }
+
+  // An attributes-only record passes through a lone full merge, and a corrupt attribute set
+  // fails the merge instead of being dropped.
+  const std::string lone = attributes_only(writes[0]);
+  const std::vector<rocksdb::Slice> one = {rocksdb::Slice(lone)};
+  std::string ignored;
+  rocksdb::MergeOperator::MergeOperationOutput out3(ignored, existing_operand);
+  ASSERT_TRUE(op->FullMergeV2(Input(one), &out3));
+  EXPECT_EQ(out3.existing_operand.ToString(), lone);
+  const std::string corrupt = std::string("\x1a\x03\xff\xff\xff");
+  const std::vector<rocksdb::Slice> bad = {rocksdb::Slice(lone), rocksdb::Slice(corrupt)};
+  rocksdb::MergeOperator::MergeOperationOutput out4(ignored, existing_operand);
+  EXPECT_FALSE(op->FullMergeV2(Input(bad), &out4));
 }
 
 // A random normalized Aggregates record: several events of random labels, days, amounts
@@ -214,7 +282,7 @@ records::Aggregates RandomAggregates(std::mt19937_64& rng) {
 TEST(StorageMergeTest, AggregatesOperatorMatchesTheProtobufMergeByteForByte) {
   const int32_t retention = 3;
   const absl::Time now = absl::FromUnixSeconds(103 * 86400 + 3600);  // keeps day >= 100
-  auto op = NewAggregatesMergeOperator([now] { return now; }, retention);
+  auto op = NewAggregatesMergeOperator([now] { return now; }, retention, /*attribute_versions=*/8);
   const int32_t first_day = HorizonAt(now, retention).first_day;
   std::mt19937_64 rng(17);
   for (int round = 0; round < 400; ++round) {
@@ -263,6 +331,7 @@ TEST(StorageMergeTest, FiltersApplyTheHorizonReadAtFilterTime) {
   auto filter = factory->CreateCompactionFilter(context);
   records::Aggregates a;
   for (auto e : SampleEvents()) MergeAggregates(std::move(e), &a);
+  *a.mutable_attributes() = OneVersion("tier", "gold", 30, 2);  // retention leaves them alone
   std::string new_value, skip;
   using Decision = rocksdb::CompactionFilter::Decision;
   for (auto type : {rocksdb::CompactionFilter::ValueType::kValue,
@@ -273,6 +342,7 @@ TEST(StorageMergeTest, FiltersApplyTheHorizonReadAtFilterTime) {
     ASSERT_TRUE(filtered.ParseFromString(new_value));
     EXPECT_EQ(filtered.days_size(), 2);
     EXPECT_EQ(filtered.lifetime_size(), 4);
+    EXPECT_EQ(filtered.attributes().SerializeAsString(), a.attributes().SerializeAsString());
   }
 
   now = absl::FromUnixSeconds(2 * 86400);  // the next compaction reads the clock again
