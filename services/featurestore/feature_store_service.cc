@@ -112,4 +112,10 @@ grpc::ServerUnaryReactor* FeatureStoreService::Checkpoint(grpc::CallbackServerCo
   return RunUnary(context, request, response, &RequestHandler::Checkpoint);
 }
 
+grpc::ServerUnaryReactor* FeatureStoreService::Compact(grpc::CallbackServerContext* context,
+                                                       const v1::CompactRequest* request,
+                                                       v1::CompactResponse* response) {
+  return RunUnary(context, request, response, &RequestHandler::Compact);
+}
+
 }  // namespace cohort::featurestore

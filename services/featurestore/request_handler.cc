@@ -294,6 +294,20 @@ absl::Status RequestHandler::Checkpoint(const v1::CheckpointRequest& request,
   return absl::OkStatus();
 }
 
+absl::Status RequestHandler::Compact(const v1::CompactRequest& /*request*/,
+                                     v1::CompactResponse* response) const {
+  std::unique_lock<std::mutex> lock(compact_mu_, std::try_to_lock);
+  if (!lock.owns_lock()) {
+    return absl::FailedPreconditionError(
+        "a compaction is already running on this node; wait for it to finish");
+  }
+  const absl::Time start = absl::Now();
+  COHORT_RETURN_IF_ERROR(store_.CompactAll());
+  response->set_seconds(absl::ToDoubleSeconds(absl::Now() - start));
+  response->set_live_data_bytes(store_.Stats().live_data_bytes);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ExportPlan> RequestHandler::PlanExport(const v1::ExportRequest& request) const {
   ExportPlan plan;
   plan.begin = request.partition_begin();

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,6 +73,8 @@ class RequestHandler {
   absl::Status NodeInfo(const v1::NodeInfoRequest& request, v1::NodeInfoResponse* response) const;
   absl::Status Checkpoint(const v1::CheckpointRequest& request,
                           v1::CheckpointResponse* response) const;
+  // ProfileStore::CompactAll, one at a time per node (FAILED_PRECONDITION while one runs).
+  absl::Status Compact(const v1::CompactRequest& request, v1::CompactResponse* response) const;
 
   // Validates an Export request (range owned, features known, as_of and rows_per_message
   // well-formed) without reading any data.
@@ -93,6 +96,7 @@ class RequestHandler {
   const Ownership& ownership_;
   const NodeOptions options_;
   const StoreMetrics* const metrics_;
+  mutable std::mutex compact_mu_;  // held by the running Compact
 };
 
 }  // namespace cohort::featurestore

@@ -54,6 +54,15 @@ class ClusterFeaturesTest(ClusterTestCase):
         self.assertEqual([int(x) for x in m.groups()], [total, 0, total, 0])
 
     def test_every_served_feature_matches_the_csv(self):
+        self.check_served_features()
+
+    def test_cohortctl_compact_keeps_every_served_feature(self):
+        out = cohortctl("compact", f"--shard_map={self.cluster.shard_map_path}")
+        for node in range(self.cluster.n):
+            self.assertRegex(out.stdout, rf"store-{node}\s+\d+\.\d s\s+.*\sok")
+        self.check_served_features()
+
+    def check_served_features(self):
         registry = ref.load_registry(os.path.join(BUILD_DIR, "features.registry"))
         rng = random.Random(11)
         sample = sorted(rng.sample([f"cust-{i:08d}" for i in range(CUSTOMERS)], 150))

@@ -150,6 +150,48 @@ TEST_F(StoreNodeTest, PackedLayoutCarriesWhatMessagesCarry) {
   EXPECT_THAT(status.error_message(), HasSubstr("VALUE_LAYOUT_PACKED"));
 }
 
+// Compact folds a customer's events and attributes (separate merge operands until then) into
+// one record; reads answer the same before and after, and the node reports its size.
+TEST_F(StoreNodeTest, CompactKeepsWhatReadsAnswer) {
+  std::vector<v1::Event> events;
+  v1::UpsertAttributesRequest upsert;
+  for (int i = 0; i < 20; ++i) {
+    const std::string id = Customer(true, i);
+    events.push_back(MakeEvent(absl::StrCat("c", i), id, now_ - absl::Hours(i), "purchase", i));
+    v1::Attribute* a = upsert.add_customers()->add_attributes();
+    upsert.mutable_customers(i)->set_customer_id(id);
+    a->set_name("loyalty_tier");
+    a->mutable_value()->set_string_value(i % 2 == 0 ? "gold" : "silver");
+    *a->mutable_event_time() = Ts(now_ - absl::Hours(1));
+  }
+  v1::IngestResponse ingested;
+  ASSERT_TRUE(Ingest(events, &ingested).ok());
+  v1::UpsertAttributesResponse upserted;
+  ASSERT_TRUE(stub_->UpsertAttributes(Context().get(), upsert, &upserted).ok());
+
+  v1::GetFeaturesRequest request;
+  for (int i = 0; i < 20; ++i) request.add_customer_ids(Customer(true, i));
+  *request.mutable_as_of() = Ts(now_);
+  v1::GetFeaturesResponse before, after;
+  ASSERT_TRUE(stub_->GetFeatures(Context().get(), request, &before).ok());
+
+  v1::CompactResponse compacted;
+  grpc::Status status = stub_->Compact(Context().get(), v1::CompactRequest(), &compacted);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_GE(compacted.seconds(), 0);
+  EXPECT_GT(compacted.live_data_bytes(), 0u);
+  ASSERT_TRUE(stub_->GetFeatures(Context().get(), request, &after).ok());
+  EXPECT_EQ(after.SerializeAsString(), before.SerializeAsString());
+  int tier = -1;
+  for (int f = 0; f < before.feature_names_size(); ++f) {
+    if (before.feature_names(f) == "loyalty_tier") tier = f;
+  }
+  ASSERT_GE(tier, 0);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(after.vectors(i).values(tier).string_value(), i % 2 == 0 ? "gold" : "silver");
+  }
+}
+
 TEST_F(StoreNodeTest, IngestStreamAcksEveryBatchInOrder) {
   const std::string alice = Customer(true), foreign = Customer(false);
   std::unique_ptr<grpc::ClientContext> context = Context();

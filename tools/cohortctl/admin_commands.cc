@@ -1,10 +1,11 @@
-// cohortctl status | export | shardmap.
+// cohortctl status | compact | export | shardmap.
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -12,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "common/hash.h"
 #include "common/status_macros.h"
+#include "services/common/grpc_status.h"
 #include "services/common/shard_router.h"
 #include "tools/cohortctl/commands.h"
 #include "tools/cohortctl/format.h"
@@ -122,6 +124,44 @@ absl::Status RunStatus(const ClusterOptions& cluster) {
         absl::StrCat(unhealthy, " of ", rows.size(), " nodes are not healthy"));
   }
   return absl::OkStatus();
+}
+
+absl::Status RunCompact(const ClusterOptions& cluster, absl::Duration deadline) {
+  COHORT_ASSIGN_OR_RETURN(std::unique_ptr<ShardRouter> router,
+                          ShardRouter::Create(cluster.shard_map, ShardRouterOptions()));
+  const std::vector<NodeSpec>& nodes = router->map()->nodes();
+  std::vector<absl::StatusOr<v1::CompactResponse>> results(nodes.size());
+  std::vector<std::thread> calls;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    calls.emplace_back([&, i] {
+      const ShardRouter::NodeHandle node = router->HandleFor(nodes[i]);
+      grpc::ClientContext context;
+      context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+      v1::CompactResponse response;
+      const grpc::Status status = node.stub->Compact(&context, v1::CompactRequest(), &response);
+      if (status.ok()) {
+        results[i] = response;
+      } else {
+        results[i] = absl::Status(FromGrpcStatus(status).code(),
+                                  absl::StrCat("node ", nodes[i].id, " (", nodes[i].address,
+                                               "): ", status.error_message()));
+      }
+    });
+  }
+  for (std::thread& call : calls) call.join();
+  std::vector<std::vector<std::string>> rows;
+  absl::Status first_error;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (results[i].ok()) {
+      rows.push_back({nodes[i].id, absl::StrFormat("%.1f s", results[i]->seconds()),
+                      HumanBytes(results[i]->live_data_bytes()), "ok"});
+      continue;
+    }
+    rows.push_back({nodes[i].id, "-", "-", std::string(results[i].status().message())});
+    if (first_error.ok()) first_error = results[i].status();
+  }
+  PrintTable({"node", "took", "live bytes", "result"}, rows);
+  return first_error;
 }
 
 absl::Status RunExport(const ClusterOptions& cluster, const ExportOptions& options) {

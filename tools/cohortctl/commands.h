@@ -56,6 +56,10 @@ struct ExportOptions {
 };
 absl::Status RunExport(const ClusterOptions& cluster, const ExportOptions& options);
 absl::Status RunStatus(const ClusterOptions& cluster);
+// Compacts every node of the map (FeatureStore.Compact), all at once, each call with
+// `deadline`; prints how long each took and its live bytes after. Errors: the first node
+// that failed (every node is still asked).
+absl::Status RunCompact(const ClusterOptions& cluster, absl::Duration deadline);
 
 struct ShardMapOptions {
   std::vector<std::pair<std::string, std::string>> nodes;  // (id, address)

@@ -21,7 +21,9 @@
 ABSL_FLAG(std::string, shard_map, "",
           "Shard-map JSON file of the cluster (every command "
           "but shardmap).");
-ABSL_FLAG(absl::Duration, deadline, absl::Seconds(10), "Deadline of each RPC.");
+ABSL_FLAG(absl::Duration, deadline, absl::Seconds(10), "Deadline of each RPC (but compact's).");
+ABSL_FLAG(absl::Duration, compact_deadline, absl::Hours(2),
+          "compact: deadline of each node's call.");
 // import
 ABSL_FLAG(std::string, events, "",
           "import: events CSV "
@@ -77,6 +79,7 @@ constexpr char kUsage[] =
     "  erase    --id X\n"
     "  export   --out FILE.csv [--partitions B:E] [--features x,y] [--as_of T]\n"
     "  status\n"
+    "  compact  [--compact_deadline 2h]   full compaction of every node (after bulk loads)\n"
     "  shardmap --nodes id=host:port,... [--partitions P] [--epoch N]\n"
     "  score    --scorer HOST:PORT --ids a,b,c [--k 5] [--models m1,m2] [--format table|json]\n"
     "           [--wait_for 30s]\n"
@@ -203,6 +206,10 @@ absl::Status Dispatch(const std::string& command) {
   if (command == "features") return Features();
   if (command == "export") return Export();
   if (command == "shardmap") return ShardMapCommand();
+  if (command == "compact") {
+    COHORT_ASSIGN_OR_RETURN(ClusterOptions cluster, Cluster());
+    return RunCompact(cluster, absl::GetFlag(FLAGS_compact_deadline));
+  }
   if (command == "profile" || command == "history" || command == "erase" || command == "status") {
     COHORT_ASSIGN_OR_RETURN(ClusterOptions cluster, Cluster());
     const std::string id = absl::GetFlag(FLAGS_id);
