@@ -79,6 +79,13 @@ cluster_up "$cluster" "$nodes"
 map="$cluster/shard_map.json"
 import_dataset "$map" "$out/data"
 load_seconds=$import_seconds
+# A bulk load leaves each customer's events and attributes as merge operands in different
+# levels until a compaction folds them into one record (docs/operations.md); an operator
+# compacts after one, and so does the benchmark.
+echo "== compacting the stores (cohortctl compact)"
+compact_start=$(date +%s.%N)
+"$ctl" compact --shard_map="$map"
+compact_seconds=$(python3 -c "print(round($(date +%s.%N) - $compact_start, 1))")
 
 # Training data. cohort-train evaluates on the 90 days after its cutoff, so it needs more than
 # 90 days of events: with --days >= 120 the models are trained on the first --train_customers
@@ -137,6 +144,11 @@ done
 # value layout, for comparison.
 run --target=cohort --batch=100 --keys=uniform --concurrency="$concurrency" --layout=messages \
   --label=closed_messages
+# Memory after the read runs (block caches warm): every store node's RSS, and Redis's.
+store_rss_mb=$(for f in "$cluster"/store-*/pid; do cat "/proc/$(cat "$f")/status"; done |
+  awk '/^VmRSS:/ { kb += $2 } END { printf "%.0f", kb / 1024 }')
+redis_rss_mb=$(redis-cli -p "$redis_port" info memory |
+  awk -F: '/^used_memory_rss:/ { printf "%.0f", $2 / 1048576 }')
 echo "== Score (segmentation + propensity + recommendations k=10), closed loop, concurrency $concurrency"
 # Same seed, keys and concurrency as the GetFeatures rows: the same customers in the same order.
 # The scorer's own histograms, scraped around each run, split its time (bench/scorer_breakdown.py).
@@ -206,7 +218,8 @@ fillrandom db_bench_event 500000 "$event_bytes" --disable_wal=0 --sync=0
 fillrandom db_bench_event_sync 500000 "$event_bytes" --sync=1 --batch_size="$ingest_batch"
 
 python3 "$root/bench/table.py" "$results" --customers "$customers" --nodes "$nodes" \
-  --load_seconds "$load_seconds" --db_bench "$out/db_bench.txt" \
+  --load_seconds "$load_seconds" --compact_seconds "$compact_seconds" \
+  --store_rss_mb "$store_rss_mb" --redis_rss_mb "$redis_rss_mb" --db_bench "$out/db_bench.txt" \
   --db_bench_sync "$out/db_bench_sync.txt" --db_bench_event "$out/db_bench_event.txt" \
   --db_bench_event_sync "$out/db_bench_event_sync.txt" --event_bytes "$event_bytes" \
   --ingest_batch "$ingest_batch" --training "$train_source, $train_seconds s" \

@@ -2,7 +2,8 @@
 """Turns cohort-bench's results.jsonl (and db_bench output, and optionally bench/scale.sh's
 results) into the Markdown results of docs/benchmarks.md: every run, Cohort vs Redis, Score
 vs feature fetch, ingest vs db_bench, sizes, and the issue-4 targets with PASS/FAIL.
-Usage: table.py results.jsonl [--customers N] [--nodes N] [--load_seconds S] [--training TEXT]
+Usage: table.py results.jsonl [--customers N] [--nodes N] [--load_seconds S] [--compact_seconds S]
+                [--store_rss_mb MB] [--redis_rss_mb MB] [--training TEXT]
 [--db_bench FILE] [--db_bench_sync FILE] [--db_bench_event FILE] [--db_bench_event_sync FILE]
 [--event_bytes B] [--ingest_batch B] [--scale scale.jsonl] [--scorer_breakdown FILE]
 [--target_* thresholds]
@@ -351,6 +352,10 @@ def main():
     ap.add_argument("--customers", type=int, default=0)
     ap.add_argument("--nodes", type=int, default=0)
     ap.add_argument("--load_seconds", type=float, default=0)
+    ap.add_argument("--compact_seconds", type=float, default=None)
+    ap.add_argument("--store_rss_mb", type=float, default=None,
+                    help="RSS of every store node together after the read runs")
+    ap.add_argument("--redis_rss_mb", type=float, default=None, help="Redis's RSS then")
     ap.add_argument("--training", default="")
     ap.add_argument("--db_bench")
     ap.add_argument("--db_bench_sync")
@@ -378,8 +383,15 @@ def main():
     runs = [json.loads(line) for line in open(args.results) if line.strip()]
 
     training = f" Models trained on {args.training}." if args.training else ""
+    compact = (f", then `cohortctl compact` {args.compact_seconds:.0f} s"
+               if args.compact_seconds is not None else "")
+    memory = ""
+    if args.store_rss_mb is not None and args.redis_rss_mb is not None:
+        memory = (f" Memory after the read runs: store nodes {args.store_rss_mb:.0f} MiB RSS "
+                  f"in total, Redis {args.redis_rss_mb:.0f} MiB.")
     print(f"Machine: {machine()}. Dataset: {args.customers:,} customers on {args.nodes} "
-          f"store shards (import {args.load_seconds:.0f} s).{training} Latencies in ms.\n")
+          f"store shards (import {args.load_seconds:.0f} s{compact}).{training}{memory} "
+          f"Latencies in ms.\n")
     print_runs(runs)
     print_vs_redis(runs)
     print_score_vs_fetch(runs)
