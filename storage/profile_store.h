@@ -32,7 +32,16 @@ struct StoreOptions {
   // round claimed its events' dedup keys (before writing them) and with "waiting" before it
   // waits for another call's claims.
   std::function<void(absl::string_view stage)> ingest_hook;
+  // Runs `task` on another thread and returns true, or returns false at once (the caller
+  // then does the work itself). When set, a GetFeatures call of at least
+  // kSplitReadBatch ids that finds no other GetFeatures running hands the second half of
+  // its ids to it, from the same snapshot: a large batch then uses two cores when the node
+  // is not busy (bench/: docs/benchmarks.md). Must stay callable while the store is open.
+  std::function<bool(std::function<void()> task)> read_helper;
 };
+
+// GetFeatures batches of at least this many ids may be split (StoreOptions::read_helper).
+inline constexpr size_t kSplitReadBatch = 32;
 
 struct StoreStats {
   uint64_t estimated_customers = 0;  // estimate-num-keys of the aggregates family
@@ -95,12 +104,12 @@ class ProfileStore {
   absl::StatusOr<FeatureSelection> Select(absl::Span<const std::string> names) const;
 
   // One vector per id, in order (ids need not be valid or distinct; an unknown or invalid
-  // id yields found=false with NOT_FOUND defaults). Reads with one MultiGet per column
-  // family. `as_of` (default now) must lie within the retention horizon, else
-  // INVALID_ARGUMENT. Point-in-time semantics: docs/storage.md.
-  // With `history_limit`, each vector's `history` holds what GetHistory(id, *history_limit)
-  // would return (empty for an unknown customer), read in the same MultiGet and snapshot;
-  // history is not point-in-time, so INVALID_ARGUMENT if `as_of` is given too.
+  // id yields found=false with NOT_FOUND defaults). Reads from one snapshot, with one
+  // MultiGet (two if split across threads, StoreOptions::read_helper). `as_of` (default now) must
+  // lie within the retention horizon, else INVALID_ARGUMENT. Point-in-time semantics:
+  // docs/storage.md. With `history_limit`, each vector's `history` holds what GetHistory(id,
+  // *history_limit) would return (empty for an unknown customer), read in the same MultiGet and
+  // snapshot; history is not point-in-time, so INVALID_ARGUMENT if `as_of` is given too.
   absl::StatusOr<std::vector<FeatureVector>> GetFeatures(
       absl::Span<const std::string> ids, const FeatureSelection& selection,
       std::optional<absl::Time> as_of, std::optional<size_t> history_limit = std::nullopt) const;

@@ -36,6 +36,9 @@ ABSL_FLAG(std::string, durability, "sync",
 ABSL_FLAG(int32_t, retention_days, 730, "daily buckets and dedup keys older than this are dropped");
 ABSL_FLAG(uint32_t, history_cap, 200, "recent interactions kept per customer");
 ABSL_FLAG(uint64_t, block_cache_mb, 256, "shared RocksDB block cache in MiB");
+ABSL_FLAG(bool, split_reads, true,
+          "read a GetFeatures batch of 32+ ids that arrives while the node is idle with two "
+          "threads (lower latency below peak load, ~4% less peak throughput)");
 ABSL_FLAG(uint32_t, max_batch_events, 10000, "most events one Ingest request may carry");
 
 namespace {
@@ -81,6 +84,7 @@ absl::StatusOr<NodeOptions> OptionsFromFlags() {
   o.retention_days = absl::GetFlag(FLAGS_retention_days);
   o.history_cap = absl::GetFlag(FLAGS_history_cap);
   o.block_cache_mb = absl::GetFlag(FLAGS_block_cache_mb);
+  o.split_reads = absl::GetFlag(FLAGS_split_reads);
   o.max_batch_events = absl::GetFlag(FLAGS_max_batch_events);
   if (o.data_dir.empty()) {
     return absl::InvalidArgumentError("--data_dir is required (the node's RocksDB directory)");

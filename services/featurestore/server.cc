@@ -140,6 +140,14 @@ absl::StatusOr<std::unique_ptr<StoreNode>> StoreNode::Start(NodeOptions options)
   store_options.retention_days = options.retention_days;
   store_options.history_cap = options.history_cap;
   store_options.block_cache_bytes = options.block_cache_mb << 20;
+  if (options.split_reads) {
+    // One helper thread and at most one task waiting for it; when it is busy the call reads
+    // its whole batch itself.
+    node->read_helpers_ = std::make_unique<WorkerPool>(1, 1);
+    store_options.read_helper = [pool = node->read_helpers_.get()](std::function<void()> task) {
+      return pool->TrySubmit(std::move(task));
+    };
+  }
   absl::StatusOr<std::unique_ptr<storage::ProfileStore>> store =
       storage::ProfileStore::Open(std::move(store_options), *std::move(registry));
   if (!store.ok()) {
@@ -229,6 +237,7 @@ void StoreNode::Shutdown() {
   service_.reset();
   handler_.reset();
   store_.reset();  // closes RocksDB; every acknowledged write is already in the WAL
+  if (read_helpers_ != nullptr) read_helpers_->Shutdown();
   if (was_serving) LogLine("stopped: store closed cleanly");
 }
 

@@ -80,6 +80,9 @@ class StoreNode {
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<metrics::GrpcServerMetrics> grpc_metrics_;
   std::unique_ptr<StoreMetrics> store_metrics_;
+  // The second thread of large GetFeatures batches (StoreOptions::read_helper); outlives
+  // the store.
+  std::unique_ptr<WorkerPool> read_helpers_;
   std::unique_ptr<storage::ProfileStore> store_;
   std::unique_ptr<Ownership> ownership_;
   std::unique_ptr<RequestHandler> handler_;

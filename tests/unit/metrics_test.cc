@@ -272,7 +272,7 @@ TEST_F(MetricsNodeTest, RpcCountersAndLatencyByMethodAndCode) {
 TEST_F(MetricsNodeTest, EveryMethodHasEveryCodeSeriesFromTheStart) {
   const Page page = Scrape();
   const std::vector<std::string> methods = StoreMethods();
-  ASSERT_EQ(methods.size(), 11u);
+  ASSERT_EQ(methods.size(), 12u);
   std::vector<std::pair<std::string, std::string>> all;  // (service, method)
   for (const std::string& m : methods) all.emplace_back(kStore, m);
   all.emplace_back("grpc.health.v1.Health", "Check");

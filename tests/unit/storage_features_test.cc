@@ -2,9 +2,12 @@
 // unknown ids, as_of bounds and point-in-time visibility, and Export over partition ranges.
 // Needs the feature registry and EvaluateFeatures (storage/feature_*.cc).
 #include <algorithm>
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -110,6 +113,50 @@ TEST_F(StorageFeaturesTest, OneVectorPerIdInRequestOrder) {
   ASSERT_TRUE(big.ok()) << big.status();
   ASSERT_EQ(big->size(), 1000u);
   for (int i = 0; i < 1000; ++i) EXPECT_EQ((*big)[i].found, i % 3 == 0) << i;
+}
+
+// A large batch on an idle store is split across StoreOptions::read_helper: the vectors are
+// the same, in the same order, as a store without a helper reads (and with histories).
+TEST_F(StorageFeaturesTest, ABatchSplitAcrossTheReadHelperReadsTheSame) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 40; ++i) {
+    const std::string id = absl::StrCat("c", i);
+    if (i % 4 != 3) IngestEvents(id, 1 + i % 3);
+    if (i % 5 == 0) SetAttribute(id, T0() - absl::Hours(2));
+    ids.push_back(id);
+  }
+  ids.insert(ids.begin() + 7, "");  // invalid
+  ids.push_back("c1");              // a duplicate across the halves
+  ASSERT_GE(ids.size(), kSplitReadBatch);
+  auto want = store_->GetFeatures(ids, all_, std::nullopt, /*history_limit=*/0);
+  ASSERT_TRUE(want.ok()) << want.status();
+  store_.reset();
+
+  std::atomic<int> handed{0};
+  std::vector<std::thread> helpers;
+  StoreOptions o = TestStoreOptions(dir_.path() + "/db", kPartitions, clock_);
+  o.retention_days = kRetentionDays;
+  o.read_helper = [&](std::function<void()> task) {
+    ++handed;
+    helpers.emplace_back(std::move(task));
+    return true;
+  };
+  auto split = OpenTestStore(o);
+  ASSERT_TRUE(split.ok()) << split.status();
+  auto got = (*split)->GetFeatures(ids, all_, std::nullopt, /*history_limit=*/0);
+  for (std::thread& t : helpers) t.join();
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(handed.load(), 1);
+  ASSERT_EQ(got->size(), want->size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ((*got)[i].found, (*want)[i].found) << ids[i];
+    EXPECT_TRUE(SameValues((*got)[i], (*want)[i])) << ids[i];
+    EXPECT_EQ((*got)[i].history.size(), (*want)[i].history.size()) << ids[i];
+  }
+  // Small batches are read on the calling thread.
+  auto small = (*split)->GetFeatures({"c1", "c2"}, all_, std::nullopt);
+  ASSERT_TRUE(small.ok());
+  EXPECT_EQ(handed.load(), 1);
 }
 
 TEST_F(StorageFeaturesTest, AsOfMustLieWithinTheRetentionHorizon) {
