@@ -237,8 +237,9 @@ def print_scale(scale):
             if name not in families:
                 families.append(name)
     print("\nSizes (bench/scale.sh): on-disk bytes per customer after the import and a flush "
-          "(the nodes' SST + WAL), and after a full compaction (of checkpoints, per column "
-          "family); GetFeatures latency in ms at each size (closed loop, uniform keys):\n")
+          "(the nodes' SST + WAL), and after a full compaction (`cohortctl compact`, per column "
+          "family); GetFeatures latency in ms on the compacted nodes (closed loop, uniform "
+          "keys):\n")
     head = " | ".join(f"{f} B/cust" for f in families)
     print(f"| customers | import s | flushed B/cust | compacted B/cust | {head} "
           "| b1 ops/s | b1 p50 | b1 p99 | b100 keys/s | b100 p50 | b100 p99 |")
