@@ -173,6 +173,13 @@ absl::Status ReadCustomer(rocksdb::DB& db,
   return absl::OkStatus();
 }
 
+// Flushes the "default" family after a metadata write, its only write. Left in the memtable,
+// that write would keep every WAL file alive until max_total_wal_size (512 MiB) forced a
+// flush of it.
+absl::Status FlushMetadata(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* meta_cf) {
+  return FromRocks(db.Flush(rocksdb::FlushOptions(), meta_cf), "flushing store metadata");
+}
+
 // Converts a format-1 store, which kept attributes in their own family, to format 2: each
 // attribute record is merged into the customer's aggregates record, then the family is
 // emptied and the metadata says format 2, in one synced batch. Attribute merges are
@@ -319,6 +326,7 @@ absl::StatusOr<std::unique_ptr<ProfileStore>> ProfileStore::Open(
     s = db->Put(write, impl->cf(internal::kDefaultCf), internal::kMetadataKey,
                 internal::EncodeMetadata(meta));
     COHORT_RETURN_IF_ERROR(FromRocks(s, "writing store metadata"));
+    COHORT_RETURN_IF_ERROR(FlushMetadata(*db, impl->cf(internal::kDefaultCf)));
   } else {
     COHORT_RETURN_IF_ERROR(FromRocks(s, "reading store metadata"));
     COHORT_ASSIGN_OR_RETURN(internal::StoreMetadata meta, internal::DecodeMetadata(meta_value));
@@ -337,6 +345,7 @@ absl::StatusOr<std::unique_ptr<ProfileStore>> ProfileStore::Open(
     }
     if (meta.format_version == internal::kSeparateAttributesFormatVersion) {
       COHORT_RETURN_IF_ERROR(MoveAttributesIntoRecords(*db, impl->handles_, meta));
+      COHORT_RETURN_IF_ERROR(FlushMetadata(*db, impl->cf(internal::kDefaultCf)));
     }
   }
   return std::unique_ptr<ProfileStore>(new ProfileStore(std::move(impl)));

@@ -69,9 +69,12 @@ struct RocksHealth {
 
 class ProfileStore {
  public:
-  // Opens (creating if needed) the store at options.path. Errors: the RocksDB status
-  // (e.g. the directory is locked by another process), FAILED_PRECONDITION if the directory
-  // was created with a different partition count. `registry` must not be null.
+  // Opens (creating if needed) the store at options.path. A format-1 store (attributes in
+  // their own family) is converted to format 2 first (docs/storage.md). Errors: the RocksDB
+  // status (e.g. the directory is locked by another process), FAILED_PRECONDITION if the
+  // directory was created with a different partition count or has a format this build does
+  // not read, DATA_LOSS if a format-1 attributes record does not parse. `registry` must not
+  // be null.
   static absl::StatusOr<std::unique_ptr<ProfileStore>> Open(
       StoreOptions options, std::shared_ptr<const FeatureRegistry> registry);
 

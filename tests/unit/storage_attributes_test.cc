@@ -193,6 +193,23 @@ TEST_F(StorageAttributesTest, InvalidInputNamesTheFieldAndWritesNothing) {
   EXPECT_EQ(*ok, 3u);
 }
 
+// A new store's metadata, the "default" family's only write, is flushed at once: left in the
+// memtable it would keep every WAL file alive until max_total_wal_size forced a flush.
+TEST(StorageFormatTest, ANewStoresMetadataIsFlushed) {
+  FakeClock clock{T0()};
+  TempDir dir{"cohort-format"};
+  auto store = OpenTestStore(TestStoreOptions(dir.path() + "/db", 8, clock));
+  ASSERT_TRUE(store.ok()) << store.status();
+  bool seen = false;
+  for (const ColumnFamilyHealth& family : (*store)->Health().column_families) {
+    if (family.name != "default") continue;
+    seen = true;
+    EXPECT_GT(family.sst_bytes, 0u);
+    EXPECT_EQ(family.estimated_keys, 1u);
+  }
+  EXPECT_TRUE(seen);
+}
+
 // A format-1 store kept attributes in their own family. Opening it converts it: every
 // customer's attributes move into its record (one read per customer), the old family is
 // emptied and the store says format 2. A later format is refused.
