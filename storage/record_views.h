@@ -50,8 +50,6 @@ class AggregatesView {
   absl::Span<const CellView> cells(const DayView& day) const {
     return absl::MakeConstSpan(cells_).subspan(day.begin, day.end - day.begin);
   }
-  // Whether any event was applied (an attributes-only record has no lifetime cell).
-  bool has_events() const { return !lifetime_.empty() || !days_.empty(); }
   // The serialized records::AttributeSet of field `attributes`, if the record has one.
   const std::optional<absl::string_view>& attributes() const { return attributes_; }
 

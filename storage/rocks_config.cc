@@ -142,8 +142,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeColumnFamilies(const StoreOptio
   aggregates.compaction_filter_factory = NewAggregatesFilterFactory(options.clock, retention);
   UseFastDecompression(&aggregates);
 
-  rocksdb::ColumnFamilyOptions attributes = base;
-  attributes.write_buffer_size = 16 << 20;
+  rocksdb::ColumnFamilyOptions attributes = base;  // format 1 only; takes no writes
   attributes.merge_operator = NewAttributesMergeOperator(options.attribute_versions);
 
   rocksdb::ColumnFamilyOptions history = base;

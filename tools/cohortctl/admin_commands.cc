@@ -129,7 +129,8 @@ absl::Status RunStatus(const ClusterOptions& cluster) {
 absl::Status RunCompact(const ClusterOptions& cluster, absl::Duration deadline) {
   COHORT_ASSIGN_OR_RETURN(std::unique_ptr<ShardRouter> router,
                           ShardRouter::Create(cluster.shard_map, ShardRouterOptions()));
-  const std::vector<NodeSpec>& nodes = router->map()->nodes();
+  const std::shared_ptr<const ShardMap> map = router->map();  // keeps `nodes` alive
+  const std::vector<NodeSpec>& nodes = map->nodes();
   std::vector<absl::StatusOr<v1::CompactResponse>> results(nodes.size());
   std::vector<std::thread> calls;
   for (size_t i = 0; i < nodes.size(); ++i) {
@@ -142,9 +143,10 @@ absl::Status RunCompact(const ClusterOptions& cluster, absl::Duration deadline) 
       if (status.ok()) {
         results[i] = response;
       } else {
-        results[i] = absl::Status(FromGrpcStatus(status).code(),
-                                  absl::StrCat("node ", nodes[i].id, " (", nodes[i].address,
-                                               "): ", status.error_message()));
+        const absl::Status error = FromGrpcStatus(status);
+        results[i] = absl::Status(
+            error.code(),
+            absl::StrCat("node ", nodes[i].id, " (", nodes[i].address, "): ", error.message()));
       }
     });
   }
