@@ -209,9 +209,9 @@ absl::Status Run() {
     } else if (run.workload == "ingest_stream") {
       factory = GrpcIngestStream(router.get(), shape, run_tag);
     } else {
-      COHORT_ASSIGN_OR_RETURN(v1::GetFeaturesResponse probe, router->GetFeatures(sample, {}));
+      COHORT_ASSIGN_OR_RETURN(ShardRouter::FeaturesResponse probe, router->GetFeatures(sample, {}));
       size_t found = 0;
-      for (const auto& v : probe.vectors()) found += v.found() ? 1 : 0;
+      for (const auto& v : probe->vectors()) found += v.found() ? 1 : 0;
       run.found_fraction = static_cast<double>(found) / static_cast<double>(sample.size());
       run.layout = absl::GetFlag(FLAGS_layout);
       if (run.layout != "packed" && run.layout != "messages") {

@@ -27,9 +27,10 @@ OpFactory GrpcGetFeatures(ShardRouter* router, RequestShape shape, v1::ValueLayo
     return Op([router, shape, read, rng = WorkerRng(shape, index),
                ids = std::vector<std::string>(shape.batch)]() mutable -> absl::Status {
       DrawIds(shape, rng, ids);
-      COHORT_ASSIGN_OR_RETURN(v1::GetFeaturesResponse response, router->GetFeatures(ids, {}, read));
-      if (response.vectors_size() != static_cast<int>(ids.size())) {
-        return absl::InternalError(absl::StrCat("GetFeatures answered ", response.vectors_size(),
+      COHORT_ASSIGN_OR_RETURN(ShardRouter::FeaturesResponse response,
+                              router->GetFeatures(ids, {}, read));
+      if (response->vectors_size() != static_cast<int>(ids.size())) {
+        return absl::InternalError(absl::StrCat("GetFeatures answered ", response->vectors_size(),
                                                 " vectors for ", ids.size(), " ids"));
       }
       return absl::OkStatus();

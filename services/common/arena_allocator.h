@@ -1,11 +1,14 @@
-// A gRPC message allocator that puts a callback method's request and response on one
-// protobuf Arena, freed in one step when the call ends. For methods whose messages have many
-// small sub-messages (GetFeatures: a FeatureValue per feature per customer; Score), this
-// replaces thousands of mallocs and frees per call by a few arena blocks.
+// Protobuf messages on arenas, for messages with many small parts (GetFeatures: a vector per
+// customer, typed arrays in each): an arena replaces thousands of mallocs and frees per call
+// by a few blocks, freed in one step.
+//  - ArenaMessageAllocator: a callback server method's request and response on one arena.
+//  - ArenaMessage: a message that owns its arena (the router's GetFeatures answers).
 #pragma once
 
 #include <google/protobuf/arena.h>
 #include <grpcpp/support/message_allocator.h>
+
+#include <memory>
 
 namespace cohort {
 
@@ -30,6 +33,30 @@ class ArenaMessageAllocator final : public grpc::MessageAllocator<Request, Respo
    private:
     google::protobuf::Arena arena_;
   };
+};
+
+// A message of type T on an arena it owns. Parsing into it, and moving parts between messages
+// of the same arena (UnsafeArenaExtractSubrange / UnsafeArenaAddAllocated), allocate from
+// the arena, not the heap. Movable (the message stays where it is), not copyable.
+template <class T>
+class ArenaMessage {
+ public:
+  ArenaMessage()
+      : arena_(std::make_unique<google::protobuf::Arena>()),
+        message_(google::protobuf::Arena::CreateMessage<T>(arena_.get())) {}
+  ArenaMessage(ArenaMessage&&) noexcept = default;
+  ArenaMessage& operator=(ArenaMessage&&) noexcept = default;
+
+  T& operator*() { return *message_; }
+  const T& operator*() const { return *message_; }
+  T* operator->() { return message_; }
+  const T* operator->() const { return message_; }
+  // The arena of the message: create the messages to be moved into it here.
+  google::protobuf::Arena* arena() const { return arena_.get(); }
+
+ private:
+  std::unique_ptr<google::protobuf::Arena> arena_;
+  T* message_;  // on *arena_
 };
 
 }  // namespace cohort

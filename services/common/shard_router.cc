@@ -38,14 +38,31 @@ google::protobuf::Timestamp ToProto(absl::Time t) {
 // One node's share of a fanned-out call.
 template <class Request, class Response>
 struct SubCall {
+  // The request and response are on `arena` (freed with it), or on the heap without one.
+  explicit SubCall(google::protobuf::Arena* arena = nullptr)
+      : request(*google::protobuf::Arena::CreateMessage<Request>(arena)),
+        response(*google::protobuf::Arena::CreateMessage<Response>(arena)),
+        on_heap_(arena == nullptr) {}
+  ~SubCall() {
+    if (on_heap_) {
+      delete &request;
+      delete &response;
+    }
+  }
+  SubCall(const SubCall&) = delete;
+  SubCall& operator=(const SubCall&) = delete;
+
   NodeSpec node;
   std::shared_ptr<Stub> stub;
   std::vector<size_t> positions;  // request items this sub-request carries, ascending
-  Request request;
-  Response response;
+  Request& request;
+  Response& response;
   grpc::ClientContext context;
   grpc::Status status;
   absl::Duration latency;  // from start to completion
+
+ private:
+  const bool on_heap_;
 };
 
 // How to split one router call into node sub-requests and merge the answers.
@@ -54,6 +71,8 @@ struct FanOutSpec {
   size_t count = 0;                                 // request items
   std::function<absl::string_view(size_t)> key_of;  // customer id of item i
   size_t max_per_call = 0;
+  // Optional: the arena sub-requests and their answers are built on (it must outlive them).
+  google::protobuf::Arena* arena = nullptr;
   std::function<void(Request*)> init;         // common fields of a sub-request
   std::function<void(size_t, Request*)> add;  // appends item i
   // Starts the sub-call on `cq` (a Stub::AsyncX method).
@@ -135,7 +154,7 @@ absl::Status RouteAndRun(ShardRouter& router, const StubGetter& stub_for, absl::
     for (size_t n = 0; n < by_node.size(); ++n) {
       const std::vector<size_t>& positions = by_node[n];
       for (size_t first = 0; first < positions.size(); first += spec.max_per_call) {
-        auto call = std::make_unique<SubCall<Request, Response>>();
+        auto call = std::make_unique<SubCall<Request, Response>>(spec.arena);
         call->node = map->nodes()[n];
         call->stub = stub_for(call->node);
         size_t last = std::min(positions.size(), first + spec.max_per_call);
@@ -286,7 +305,7 @@ ShardRouter::NodeHandle ShardRouter::HandleFor(const NodeSpec& node) {
   return NodeHandle{node, StubFor(node)};
 }
 
-absl::StatusOr<v1::GetFeaturesResponse> ShardRouter::GetFeatures(
+absl::StatusOr<ShardRouter::FeaturesResponse> ShardRouter::GetFeatures(
     const std::vector<std::string>& customer_ids, const std::vector<std::string>& features,
     const FeatureReadOptions& read) {
   COHORT_ASSIGN_OR_RETURN(PartialFeatures partial,
@@ -304,8 +323,10 @@ absl::StatusOr<ShardRouter::PartialFeatures> ShardRouter::GetFeaturesPartial(
   COHORT_RETURN_IF_ERROR(CheckIds(customer_ids, "customer_ids"));
   PartialFeatures out;
   out.statuses.assign(customer_ids.size(), absl::OkStatus());
-  // Each id's vector, moved out of its node's answer (no copy, no allocation).
-  std::vector<std::unique_ptr<v1::FeatureVector>> vectors(customer_ids.size());
+  google::protobuf::Arena* arena = out.response.arena();
+  // Each id's vector, moved out of its node's answer (no copy, no allocation): the node
+  // answers are parsed on the arena of `out.response`, which owns the vectors.
+  std::vector<v1::FeatureVector*> vectors(customer_ids.size(), nullptr);
   bool have_names = false;
   std::string names_from;
 
@@ -314,6 +335,7 @@ absl::StatusOr<ShardRouter::PartialFeatures> ShardRouter::GetFeaturesPartial(
   spec.count = customer_ids.size();
   spec.key_of = [&](size_t i) { return absl::string_view(customer_ids[i]); };
   spec.max_per_call = kMaxIdsPerCall;
+  spec.arena = arena;
   spec.init = [&](v1::GetFeaturesRequest* request) {
     for (const std::string& f : features) request->add_features(f);
     if (read.as_of.has_value()) *request->mutable_as_of() = ToProto(*read.as_of);
@@ -334,14 +356,16 @@ absl::StatusOr<ShardRouter::PartialFeatures> ShardRouter::GetFeaturesPartial(
                                               call.positions.size(), " ids"));
     }
     if (!have_names) {
-      out.response.mutable_feature_names()->Swap(response.mutable_feature_names());
-      out.response.mutable_feature_types()->Swap(response.mutable_feature_types());
+      out.response->mutable_feature_names()->Swap(response.mutable_feature_names());
+      out.response->mutable_feature_types()->Swap(response.mutable_feature_types());
       have_names = true;
       names_from = call.node.id;
-    } else if (!std::equal(out.response.feature_names().begin(), out.response.feature_names().end(),
-                           response.feature_names().begin(), response.feature_names().end()) ||
-               !std::equal(out.response.feature_types().begin(), out.response.feature_types().end(),
-                           response.feature_types().begin(), response.feature_types().end())) {
+    } else if (!std::equal(out.response->feature_names().begin(),
+                           out.response->feature_names().end(), response.feature_names().begin(),
+                           response.feature_names().end()) ||
+               !std::equal(out.response->feature_types().begin(),
+                           out.response->feature_types().end(), response.feature_types().begin(),
+                           response.feature_types().end())) {
       const auto columns = [](const v1::GetFeaturesResponse& r) {
         std::string text = absl::StrJoin(r.feature_names(), ",");
         if (r.feature_types_size() > 0) {
@@ -351,13 +375,13 @@ absl::StatusOr<ShardRouter::PartialFeatures> ShardRouter::GetFeaturesPartial(
       };
       return absl::FailedPreconditionError(absl::StrCat(
           "serves features [", columns(response), "] but node ", names_from, " serves [",
-          columns(out.response), "]; the nodes run different feature registries"));
+          columns(*out.response), "]; the nodes run different feature registries"));
     }
     std::vector<v1::FeatureVector*> answered(call.positions.size());
-    response.mutable_vectors()->ExtractSubrange(0, static_cast<int>(answered.size()),
-                                                answered.data());  // now owned here
+    response.mutable_vectors()->UnsafeArenaExtractSubrange(0, static_cast<int>(answered.size()),
+                                                           answered.data());  // on `arena`
     for (size_t k = 0; k < call.positions.size(); ++k) {
-      vectors[call.positions[k]].reset(answered[k]);
+      vectors[call.positions[k]] = answered[k];
       out.statuses[call.positions[k]] = absl::OkStatus();
     }
     return absl::OkStatus();
@@ -365,7 +389,7 @@ absl::StatusOr<ShardRouter::PartialFeatures> ShardRouter::GetFeaturesPartial(
   spec.on_node_error = [&](const Call& call, const absl::Status& error) {
     for (size_t pos : call.positions) {
       out.statuses[pos] = error;
-      vectors[pos] = std::make_unique<v1::FeatureVector>();
+      vectors[pos] = google::protobuf::Arena::CreateMessage<v1::FeatureVector>(arena);
       vectors[pos]->set_customer_id(customer_ids[pos]);
     }
   };
@@ -375,13 +399,13 @@ absl::StatusOr<ShardRouter::PartialFeatures> ShardRouter::GetFeaturesPartial(
   COHORT_RETURN_IF_ERROR(RouteAndRun(
       *this, [this](const NodeSpec& n) { return StubFor(n); }, deadline.value_or(options_.deadline),
       spec));
-  out.response.mutable_vectors()->Reserve(static_cast<int>(vectors.size()));
+  out.response->mutable_vectors()->Reserve(static_cast<int>(vectors.size()));
   for (size_t i = 0; i < vectors.size(); ++i) {
     if (vectors[i] == nullptr) {  // not reached: every id is answered or gets its node's error
-      vectors[i] = std::make_unique<v1::FeatureVector>();
+      vectors[i] = google::protobuf::Arena::CreateMessage<v1::FeatureVector>(arena);
       vectors[i]->set_customer_id(customer_ids[i]);
     }
-    out.response.mutable_vectors()->AddAllocated(vectors[i].release());
+    out.response->mutable_vectors()->UnsafeArenaAddAllocated(vectors[i]);
   }
   return out;
 }

@@ -40,6 +40,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "cohort/v1/feature_store.grpc.pb.h"
+#include "services/common/arena_allocator.h"
 #include "services/common/shard_map.h"
 
 namespace cohort {
@@ -118,15 +119,18 @@ class ShardRouter {
   // INVALID_ARGUMENT for an empty list or an invalid id (naming its position), and from
   // the nodes for history with as_of; node errors as described at the top of this file.
   // FAILED_PRECONDITION if nodes disagree on the feature columns (different registries).
-  absl::StatusOr<v1::GetFeaturesResponse> GetFeatures(const std::vector<std::string>& customer_ids,
-                                                      const std::vector<std::string>& features,
-                                                      const FeatureReadOptions& read = {});
+  // The answer is parsed on an arena it owns (`->` and `*` reach the response): the vectors
+  // of every node's answer are moved into it without an allocation per field.
+  using FeaturesResponse = ArenaMessage<v1::GetFeaturesResponse>;
+  absl::StatusOr<FeaturesResponse> GetFeatures(const std::vector<std::string>& customer_ids,
+                                               const std::vector<std::string>& features,
+                                               const FeatureReadOptions& read = {});
 
   // The outcome of GetFeaturesPartial.
   struct PartialFeatures {
     // feature_names (empty if no node answered) and one vector per request id in request
     // order; the vector of an id whose node failed holds only its customer_id.
-    v1::GetFeaturesResponse response;
+    FeaturesResponse response;
     // One per request id: OK, or the error of the node owning it (naming the node).
     std::vector<absl::Status> statuses;
     // Every node sub-request made (retries included), in completion-check order.

@@ -181,8 +181,8 @@ absl::StatusOr<v1::ScoreResponse> Scorer::Score(const v1::ScoreRequest& request)
   }
 
   absl::flat_hash_map<std::string, int> columns;
-  for (int i = 0; i < fetched->response.feature_names_size(); ++i) {
-    columns[fetched->response.feature_names(i)] = i;
+  for (int i = 0; i < fetched->response->feature_names_size(); ++i) {
+    columns[fetched->response->feature_names(i)] = i;
   }
   v1::ScoreResponse response;
   InferenceTimes times;
@@ -194,7 +194,7 @@ absl::StatusOr<v1::ScoreResponse> Scorer::Score(const v1::ScoreRequest& request)
       SetError(fetched->statuses[i], out);
       continue;
     }
-    const v1::FeatureVector& vector = fetched->response.vectors(static_cast<int>(i));
+    const v1::FeatureVector& vector = fetched->response->vectors(static_cast<int>(i));
     CountStatuses(vector, out->mutable_feature_status());
     CustomerData data;
     data.features = &vector;

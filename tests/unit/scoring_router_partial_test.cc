@@ -18,12 +18,12 @@ TEST_F(ScoringTest, PartialFetchAnswersLikeGetFeaturesWhenAllNodesServe) {
       ShardRouter::Create((dir_ / "shard_map.json").string());
   ASSERT_TRUE(router.ok()) << router.status();
   const std::vector<std::string> features = {"purchases_365d", "marketing_consent"};
-  absl::StatusOr<v1::GetFeaturesResponse> full = (*router)->GetFeatures(customers_, features);
+  absl::StatusOr<ShardRouter::FeaturesResponse> full = (*router)->GetFeatures(customers_, features);
   ASSERT_TRUE(full.ok()) << full.status();
   absl::StatusOr<ShardRouter::PartialFeatures> partial =
       (*router)->GetFeaturesPartial(customers_, features, {}, absl::Seconds(5));
   ASSERT_TRUE(partial.ok()) << partial.status();
-  EXPECT_EQ(partial->response.SerializeAsString(), full->SerializeAsString());
+  EXPECT_EQ(partial->response->SerializeAsString(), (*full)->SerializeAsString());
   ASSERT_EQ(partial->statuses.size(), customers_.size());
   for (const absl::Status& s : partial->statuses) EXPECT_TRUE(s.ok()) << s;
   ASSERT_EQ(partial->calls.size(), 2u);
@@ -42,19 +42,19 @@ TEST_F(ScoringTest, PartialFetchReportsADownNodePerId) {
   ASSERT_TRUE(router.ok()) << router.status();
   nodes_[1]->Shutdown();
   // GetFeatures fails as a whole...
-  absl::StatusOr<v1::GetFeaturesResponse> full =
+  absl::StatusOr<ShardRouter::FeaturesResponse> full =
       (*router)->GetFeatures(customers_, {"purchases_365d"});
   EXPECT_FALSE(full.ok());
   // ...the partial variant answers store-0's customers.
   absl::StatusOr<ShardRouter::PartialFeatures> partial =
       (*router)->GetFeaturesPartial(customers_, {"purchases_365d"});
   ASSERT_TRUE(partial.ok()) << partial.status();
-  ASSERT_EQ(partial->response.vectors_size(), static_cast<int>(customers_.size()));
-  ASSERT_EQ(partial->response.feature_names_size(), 1);
+  ASSERT_EQ(partial->response->vectors_size(), static_cast<int>(customers_.size()));
+  ASSERT_EQ(partial->response->feature_names_size(), 1);
   int down = 0;
   for (size_t i = 0; i < customers_.size(); ++i) {
     SCOPED_TRACE(customers_[i]);
-    const v1::FeatureVector& vector = partial->response.vectors(static_cast<int>(i));
+    const v1::FeatureVector& vector = partial->response->vectors(static_cast<int>(i));
     EXPECT_EQ(vector.customer_id(), customers_[i]);
     if (OwnerOf(customers_[i]) == 0) {
       EXPECT_TRUE(partial->statuses[i].ok()) << partial->statuses[i];

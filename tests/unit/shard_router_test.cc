@@ -168,14 +168,14 @@ TEST_F(ShardRouterTest, FeaturesComeBackInRequestOrderAcrossNodes) {
   ask.push_back(ids[4]);
   FeatureReadOptions read;
   read.as_of = absl::Now();
-  absl::StatusOr<v1::GetFeaturesResponse> response =
+  absl::StatusOr<ShardRouter::FeaturesResponse> response =
       router->GetFeatures(ask, {"purchases_lifetime"}, read);
   ASSERT_TRUE(response.ok()) << response.status();
-  ASSERT_EQ(response->feature_names_size(), 1);
-  EXPECT_EQ(response->feature_names(0), "purchases_lifetime");
-  ASSERT_EQ(response->vectors_size(), static_cast<int>(ask.size()));
+  ASSERT_EQ((*response)->feature_names_size(), 1);
+  EXPECT_EQ((*response)->feature_names(0), "purchases_lifetime");
+  ASSERT_EQ((*response)->vectors_size(), static_cast<int>(ask.size()));
   for (size_t k = 0; k < ask.size(); ++k) {
-    const v1::FeatureVector& vector = response->vectors(static_cast<int>(k));
+    const v1::FeatureVector& vector = (*response)->vectors(static_cast<int>(k));
     EXPECT_EQ(vector.customer_id(), ask[k]) << k;
     if (ask[k] == "nobody-here") {
       EXPECT_FALSE(vector.found());
@@ -192,10 +192,10 @@ TEST_F(ShardRouterTest, FeaturesComeBackInRequestOrderAcrossNodes) {
   packed.layout = v1::VALUE_LAYOUT_PACKED;
   response = router->GetFeatures(ask, {"purchases_lifetime", "spend_lifetime"}, packed);
   ASSERT_TRUE(response.ok()) << response.status();
-  EXPECT_THAT(response->feature_types(), ::testing::ElementsAre("int64", "double"));
-  ASSERT_EQ(response->vectors_size(), static_cast<int>(ask.size()));
+  EXPECT_THAT((*response)->feature_types(), ::testing::ElementsAre("int64", "double"));
+  ASSERT_EQ((*response)->vectors_size(), static_cast<int>(ask.size()));
   for (size_t k = 0; k < ask.size(); ++k) {
-    const v1::FeatureVector& vector = response->vectors(static_cast<int>(k));
+    const v1::FeatureVector& vector = (*response)->vectors(static_cast<int>(k));
     EXPECT_EQ(vector.customer_id(), ask[k]);
     EXPECT_EQ(vector.values_size(), 0);
     ASSERT_EQ(vector.statuses_size(), 2);
@@ -217,19 +217,19 @@ TEST_F(ShardRouterTest, LargeRequestsAreSplitWithinNodeLimits) {
   for (int i = 0; i < 3600; ++i) {
     ask.push_back(i % 600 == 0 ? ids[(i / 600) % ids.size()] : absl::StrCat("unknown-", i));
   }
-  absl::StatusOr<v1::GetFeaturesResponse> response =
+  absl::StatusOr<ShardRouter::FeaturesResponse> response =
       router->GetFeatures(ask, {"purchases_lifetime"});
   ASSERT_TRUE(response.ok()) << response.status();
-  ASSERT_EQ(response->vectors_size(), 3600);
+  ASSERT_EQ((*response)->vectors_size(), 3600);
   for (int i = 0; i < 3600; ++i) {
-    EXPECT_EQ(response->vectors(i).customer_id(), ask[i]);
-    EXPECT_EQ(response->vectors(i).found(), i % 600 == 0) << i;
+    EXPECT_EQ((*response)->vectors(i).customer_id(), ask[i]);
+    EXPECT_EQ((*response)->vectors(i).found(), i % 600 == 0) << i;
   }
 }
 
 TEST_F(ShardRouterTest, InvalidIdsAreRefusedLocallyNamingThePosition) {
   std::unique_ptr<ShardRouter> router = MakeRouter();
-  absl::StatusOr<v1::GetFeaturesResponse> response = router->GetFeatures({"a", "", "c"}, {});
+  absl::StatusOr<ShardRouter::FeaturesResponse> response = router->GetFeatures({"a", "", "c"}, {});
   EXPECT_EQ(response.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(response.status().message()), HasSubstr("customer_ids[1]"));
   EXPECT_EQ(router->GetFeatures({}, {}).status().code(), absl::StatusCode::kInvalidArgument);
@@ -311,11 +311,11 @@ TEST_F(ShardRouterTest, StaleMapIsReloadedAndTheCallRetried) {
   WriteFile(router_path_, RotatedMap().ToJson());
   ASSERT_TRUE(router->Reload().ok());
   WriteFile(router_path_, CorrectMap().ToJson());
-  absl::StatusOr<v1::GetFeaturesResponse> response =
+  absl::StatusOr<ShardRouter::FeaturesResponse> response =
       router->GetFeatures(ids, {"purchases_lifetime"});
   ASSERT_TRUE(response.ok()) << response.status();
   for (size_t i = 0; i < ids.size(); ++i) {
-    EXPECT_EQ(response->vectors(static_cast<int>(i)).values(0).int_value(),
+    EXPECT_EQ((*response)->vectors(static_cast<int>(i)).values(0).int_value(),
               static_cast<int64_t>(i % 3 + 1));
   }
 }
@@ -335,7 +335,7 @@ TEST_F(ShardRouterTest, StoppedNodeGivesUnavailableNamingIt) {
   IngestPurchases(*router, ids);
   nodes_[1]->Shutdown();
 
-  absl::StatusOr<v1::GetFeaturesResponse> response = router->GetFeatures(ids, {});
+  absl::StatusOr<ShardRouter::FeaturesResponse> response = router->GetFeatures(ids, {});
   EXPECT_EQ(response.status().code(), absl::StatusCode::kUnavailable) << response.status();
   EXPECT_THAT(std::string(response.status().message()),
               HasSubstr(absl::StrCat("node store-1 (", addresses_[1].second, ")")));

@@ -99,17 +99,17 @@ absl::Status RunFeatures(const ClusterOptions& cluster, const FeaturesOptions& o
   COHORT_ASSIGN_OR_RETURN(std::unique_ptr<ShardRouter> router, Connect(cluster));
   FeatureReadOptions read;
   read.as_of = options.as_of;
-  COHORT_ASSIGN_OR_RETURN(v1::GetFeaturesResponse response,
+  COHORT_ASSIGN_OR_RETURN(ShardRouter::FeaturesResponse response,
                           router->GetFeatures(options.ids, options.features, read));
   switch (options.format) {
     case Format::kTable:
-      PrintFeatureTable(response);
+      PrintFeatureTable(*response);
       break;
     case Format::kCsv:
-      PrintFeatureCsv(response);
+      PrintFeatureCsv(*response);
       break;
     case Format::kJson:
-      PrintFeatureJson(response);
+      PrintFeatureJson(*response);
       break;
   }
   return absl::OkStatus();
