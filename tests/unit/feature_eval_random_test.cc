@@ -227,6 +227,20 @@ TEST(FeatureEvalRandomTest, MatchesBruteForce) {
       records.aggregates = &aggregates;
       const FeatureVector got = EvaluateFeatures(**registry, all, records, as_of);
       ASSERT_EQ(got.found, !visible.empty());
+      // A random subset answers exactly as the full selection: evaluations on one thread
+      // reuse working memory, and a subset resets only the groups it reads.
+      FeatureSelection subset;
+      for (size_t i = 0; i < defs.size(); ++i) {
+        if (rng() % 3 == 0) subset.indices.push_back(i);
+      }
+      const FeatureVector part = EvaluateFeatures(**registry, subset, records, as_of);
+      ASSERT_EQ(part.found, got.found);
+      ASSERT_EQ(part.values.size(), subset.indices.size());
+      for (size_t k = 0; k < subset.indices.size(); ++k) {
+        const FeatureValue& full = got.values[subset.indices[k]];
+        ASSERT_EQ(part.values[k].status, full.status) << defs[subset.indices[k]].name;
+        ASSERT_EQ(part.values[k].value, full.value) << defs[subset.indices[k]].name;
+      }
       if (!got.found) continue;
       std::vector<FeatureValue> want;
       for (const FeatureDef& def : defs) {
