@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <utility>
@@ -75,10 +76,40 @@ struct GroupState {
   }
 };
 
+// a == b for labels (types, channels, categories: mostly 4 to 16 bytes) without a memcmp
+// call: two overlapping word loads per string. A tenth of an evaluation went to memcmp.
+bool SameLabel(absl::string_view a, absl::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(x, y, n) == 0;
+    uint64_t x0, x1, y0, y1;
+    std::memcpy(&x0, x, 8);
+    std::memcpy(&x1, x + n - 8, 8);
+    std::memcpy(&y0, y, 8);
+    std::memcpy(&y1, y + n - 8, 8);
+    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+  }
+  if (n >= 4) {
+    uint32_t x0, x1, y0, y1;
+    std::memcpy(&x0, x, 4);
+    std::memcpy(&x1, x + n - 4, 4);
+    std::memcpy(&y0, y, 4);
+    std::memcpy(&y1, y + n - 4, 4);
+    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (x[i] != y[i]) return false;
+  }
+  return true;
+}
+
 void AddCategory(GroupState& s, absl::string_view name, int64_t count, bool visible) {
   if (name.empty()) return;
   for (CategoryCount& c : s.categories) {
-    if (c.name == name) {
+    if (SameLabel(c.name, name)) {
       c.count += count;
       c.visible = c.visible || visible;
       return;
@@ -89,9 +120,10 @@ void AddCategory(GroupState& s, absl::string_view name, int64_t count, bool visi
 
 void AddChannel(GroupState& s, absl::string_view name) {
   if (name.empty()) return;
-  if (std::find(s.channels.begin(), s.channels.end(), name) == s.channels.end()) {
-    s.channels.push_back(name);
+  for (absl::string_view channel : s.channels) {
+    if (SameLabel(channel, name)) return;
   }
+  s.channels.push_back(name);
 }
 
 int64_t SaturatingInt64(double x) {
@@ -141,7 +173,7 @@ struct CellIds {
 
 int Lookup(const std::vector<std::string>& values, absl::string_view value) {
   for (size_t i = 0; i < values.size(); ++i) {
-    if (values[i] == value) return static_cast<int>(i);
+    if (SameLabel(values[i], value)) return static_cast<int>(i);
   }
   return -2;
 }
@@ -524,7 +556,7 @@ FeatureValue Evaluator::Attribute(const FeatureDef& def) const {
   const AttributesView& attributes = *records_.attributes;
   const AttributeVersionView* newest = nullptr;
   for (const AttributeView& a : attributes.attributes()) {
-    if (a.name != def.program.attribute) continue;
+    if (!SameLabel(a.name, def.program.attribute)) continue;
     // Versions are stored newest first; the first visible one wins ties.
     for (const AttributeVersionView& v : attributes.versions(a)) {
       if (v.event_us <= as_of_us_ && (newest == nullptr || v.event_us > newest->event_us)) {
