@@ -24,9 +24,9 @@ ctl="$build/tools/cohortctl/cohortctl"
 echo "== generating $customers customers of synthetic retail data"
 "$build/tools/datagen/cohort-datagen" --customers="$customers" \
   --events_out="$var/data/events.csv" --attributes_out="$var/data/attributes.csv"
-echo "== importing through the shard router"
+echo "== importing through the shard router, then compacting (as after any bulk load)"
 "$ctl" import --shard_map="$map" --events="$var/data/events.csv" \
-  --attributes="$var/data/attributes.csv"
+  --attributes="$var/data/attributes.csv" --compact
 echo "== cluster status"
 "$ctl" status --shard_map="$map"
 echo "== features of three customers"

@@ -47,11 +47,17 @@ class ClusterFeaturesTest(ClusterTestCase):
                       self.import_out.stdout)
         self.assertIsNotNone(m, self.import_out.stdout + self.import_out.stderr)
         self.assertEqual([int(x) for x in m.groups()], [total, total, 0, 0])
+        self.assertIn("hint: after a bulk load, run `cohortctl compact`", self.import_out.stdout)
+        # --compact: once delivered, every node is compacted and the table says so.
         again = cohortctl("import", f"--shard_map={self.cluster.shard_map_path}",
-                          f"--events={self.events}")
+                          f"--events={self.events}", "--compact")
         m = re.search(r"imported (\d+) events: (\d+) applied, (\d+) duplicate, (\d+) rejected",
                       again.stdout)
         self.assertEqual([int(x) for x in m.groups()], [total, 0, total, 0])
+        self.assertIn("compacting every node", again.stdout)
+        for node in range(self.cluster.n):
+            self.assertRegex(again.stdout, rf"store-{node}\s+\d+\.\d s\s+.*\sok")
+        self.assertNotIn("hint:", again.stdout)
 
     def test_every_served_feature_matches_the_csv(self):
         self.check_served_features()

@@ -30,6 +30,10 @@ struct ImportOptions {
   absl::Duration ack_timeout = absl::Seconds(60);
   v1::Durability durability = v1::DURABILITY_UNSPECIFIED;
   bool progress = true;  // a progress line on stderr
+  // Once everything is delivered, compact every node (as RunCompact, each call with
+  // `compact_deadline`); otherwise a hint says to.
+  bool compact = false;
+  absl::Duration compact_deadline = absl::Hours(2);
 };
 // Streams the files through the shard router (see import_command.cc). Prints the summary;
 // errors if the input cannot be read or some batch could not be delivered.

@@ -402,7 +402,16 @@ absl::Status RunImport(const ClusterOptions& cluster, const ImportOptions& optio
     absl::Status status = ImportAttributes(*router, *attributes, options);
     if (failure.ok()) failure = status;
   }
-  return failure;
+  if (!failure.ok()) return failure;
+  if (!options.compact) {
+    std::printf(
+        "hint: after a bulk load, run `cohortctl compact` (or import with --compact): until a "
+        "compaction, reads merge the imported writes\n");
+    return absl::OkStatus();
+  }
+  std::printf("compacting every node\n");
+  std::fflush(stdout);
+  return RunCompact(cluster, options.compact_deadline);
 }
 
 }  // namespace cohort::cohortctl

@@ -23,7 +23,7 @@ ABSL_FLAG(std::string, shard_map, "",
           "but shardmap).");
 ABSL_FLAG(absl::Duration, deadline, absl::Seconds(10), "Deadline of each RPC (but compact's).");
 ABSL_FLAG(absl::Duration, compact_deadline, absl::Hours(2),
-          "compact: deadline of each node's call.");
+          "compact, import --compact: deadline of each node's compaction call.");
 // import
 ABSL_FLAG(std::string, events, "",
           "import: events CSV "
@@ -39,6 +39,9 @@ ABSL_FLAG(absl::Duration, ack_timeout, absl::Seconds(60),
           "import: a batch unacknowledged for this long re-opens its stream.");
 ABSL_FLAG(std::string, durability, "default", "import: default|sync|async.");
 ABSL_FLAG(bool, progress, true, "import: show progress on stderr.");
+ABSL_FLAG(bool, compact, false,
+          "import: once every batch is delivered, compact every node as `cohortctl compact` "
+          "does (after a bulk load; reads merge the imported writes until then).");
 // reads
 ABSL_FLAG(std::string, ids, "", "features, score: comma-separated customer ids.");
 ABSL_FLAG(std::string, id, "", "profile, history, erase: the customer id.");
@@ -73,6 +76,7 @@ constexpr char kUsage[] =
     "Commands:\n"
     "  import   --events FILE [--attributes FILE] [--batch 500] [--inflight 8] "
     "[--retry_for 120s]\n"
+    "           [--compact]   then compact every node (after a bulk load)\n"
     "  features --ids a,b,c [--features x,y] [--as_of T] [--format table|csv|json]\n"
     "  profile  --id X\n"
     "  history  --id X [--limit N]\n"
@@ -115,6 +119,8 @@ absl::Status Import() {
   options.retry_for = absl::GetFlag(FLAGS_retry_for);
   options.ack_timeout = absl::GetFlag(FLAGS_ack_timeout);
   options.progress = absl::GetFlag(FLAGS_progress);
+  options.compact = absl::GetFlag(FLAGS_compact);
+  options.compact_deadline = absl::GetFlag(FLAGS_compact_deadline);
   const std::string durability = absl::GetFlag(FLAGS_durability);
   if (durability == "sync") {
     options.durability = v1::DURABILITY_SYNC;
