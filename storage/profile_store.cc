@@ -743,12 +743,17 @@ absl::Status ProfileStore::CompactAll() {
   rocksdb::CompactRangeOptions compact;
   compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   for (const auto& handle : impl_->handles_) {
+    const rocksdb::Status s = impl_->db_->CompactRange(compact, handle.get(), nullptr, nullptr);
+    if (s.IsManualCompactionPaused()) {
+      return absl::AbortedError("compaction stopped: the store is shutting down");
+    }
     COHORT_RETURN_IF_ERROR(
-        FromRocks(impl_->db_->CompactRange(compact, handle.get(), nullptr, nullptr),
-                  absl::StrCat("compacting column family ", handle->GetName())));
+        FromRocks(s, absl::StrCat("compacting column family ", handle->GetName())));
   }
   return absl::OkStatus();
 }
+
+void ProfileStore::StopCompactions() { impl_->db_->DisableManualCompaction(); }
 
 StoreStats ProfileStore::Stats() const {
   StoreStats stats;

@@ -143,8 +143,11 @@ class ProfileStore {
   absl::Status Checkpoint(const std::string& directory);
 
   // Compacts every column family fully (applies retention and physically removes erased
-  // data). Blocks until done.
+  // data). Blocks until done, or until StopCompactions (then ABORTED).
   absl::Status CompactAll();
+  // Makes a running CompactAll return soon (what it compacted so far stays) and every later
+  // one fail at once: for shutdown. Thread-safe.
+  void StopCompactions();
 
   StoreStats Stats() const;
   // Reads RocksDB's in-memory properties and statistics tickers (no I/O, no locks held

@@ -39,6 +39,15 @@ ABSL_FLAG(uint64_t, block_cache_mb, 256, "shared RocksDB block cache in MiB");
 ABSL_FLAG(bool, split_reads, true,
           "read a GetFeatures batch of 32+ ids that arrives while the node is idle with two "
           "threads (lower latency below peak load, ~4% less peak throughput)");
+ABSL_FLAG(absl::Duration, auto_compact_quiet, absl::Minutes(2),
+          "compact fully once this long passes without writes after a bulk load "
+          "(--auto_compact_min_writes and --auto_compact_ratio say how large); 0 disables");
+ABSL_FLAG(uint64_t, auto_compact_min_writes, 100000,
+          "automatic compaction: least events, attribute rows and erasures since the last "
+          "full compaction");
+ABSL_FLAG(double, auto_compact_ratio, 0.5,
+          "automatic compaction: least writes since the last full compaction per stored "
+          "customer");
 ABSL_FLAG(uint32_t, max_batch_events, 10000, "most events one Ingest request may carry");
 
 namespace {
@@ -85,6 +94,9 @@ absl::StatusOr<NodeOptions> OptionsFromFlags() {
   o.history_cap = absl::GetFlag(FLAGS_history_cap);
   o.block_cache_mb = absl::GetFlag(FLAGS_block_cache_mb);
   o.split_reads = absl::GetFlag(FLAGS_split_reads);
+  o.auto_compact_quiet = absl::GetFlag(FLAGS_auto_compact_quiet);
+  o.auto_compact_min_writes = absl::GetFlag(FLAGS_auto_compact_min_writes);
+  o.auto_compact_ratio = absl::GetFlag(FLAGS_auto_compact_ratio);
   o.max_batch_events = absl::GetFlag(FLAGS_max_batch_events);
   if (o.data_dir.empty()) {
     return absl::InvalidArgumentError("--data_dir is required (the node's RocksDB directory)");

@@ -53,6 +53,15 @@ struct NodeOptions {
   // threads, half each (StoreOptions::read_helper): at half of peak load the batch-100 p99
   // halves, at peak throughput is ~4% lower (bench/). Off for nodes run at saturation.
   bool split_reads = true;
+  // Automatic full compaction after a bulk load (docs/operations.md). Until a compaction
+  // folds them, an import's writes are merge operands spread over several LSM levels and
+  // reads merge them. The node compacts as the Compact RPC does once, since the last full
+  // compaction, at least auto_compact_min_writes events, attribute rows and erasures and at
+  // least auto_compact_ratio times the customers stored were written, and then nothing was
+  // written for auto_compact_quiet. A zero auto_compact_quiet disables it.
+  absl::Duration auto_compact_quiet = absl::Minutes(2);
+  uint64_t auto_compact_min_writes = 100000;
+  double auto_compact_ratio = 0.5;
   // Requests waiting for a worker beyond this are refused with RESOURCE_EXHAUSTED.
   uint32_t max_queued_requests = 10000;
   // How often the shard-map file is checked for changes. Zero disables the watcher.

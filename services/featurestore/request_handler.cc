@@ -88,6 +88,7 @@ absl::Status RequestHandler::Ingest(const v1::IngestRequest& request,
   std::vector<storage::IngestResult> stored;
   if (!events.empty()) {
     COHORT_ASSIGN_OR_RETURN(stored, store_.Ingest(events, durability));
+    NoteWrites(events.size());
     if (stored.size() != events.size()) {
       return absl::InternalError(absl::StrCat("storage returned ", stored.size(), " results for ",
                                               events.size(), " events"));
@@ -151,6 +152,7 @@ absl::Status RequestHandler::UpsertAttributes(const v1::UpsertAttributesRequest&
   size_t written = 0;
   if (!updates.empty()) {
     COHORT_ASSIGN_OR_RETURN(written, store_.UpsertAttributes(updates, durability));
+    NoteWrites(written);
   }
   response->set_attributes_written(static_cast<uint32_t>(written));
   return absl::OkStatus();
@@ -242,6 +244,7 @@ absl::Status RequestHandler::EraseCustomer(const v1::EraseCustomerRequest& reque
   Ownership::WriteScope scope(ownership_);
   COHORT_RETURN_IF_ERROR(CheckSingleCustomer(request.customer_id(), scope.view()));
   COHORT_ASSIGN_OR_RETURN(bool existed, store_.Erase(request.customer_id()));
+  NoteWrites(1);
   response->set_existed(existed);
   return absl::OkStatus();
 }
@@ -296,16 +299,51 @@ absl::Status RequestHandler::Checkpoint(const v1::CheckpointRequest& request,
 
 absl::Status RequestHandler::Compact(const v1::CompactRequest& /*request*/,
                                      v1::CompactResponse* response) const {
+  return RunCompaction(/*automatic=*/false, response);
+}
+
+absl::Status RequestHandler::AutoCompact(v1::CompactResponse* response) const {
+  return RunCompaction(/*automatic=*/true, response);
+}
+
+absl::Status RequestHandler::RunCompaction(bool automatic, v1::CompactResponse* response) const {
   std::unique_lock<std::mutex> lock(compact_mu_, std::try_to_lock);
   if (!lock.owns_lock()) {
     return absl::FailedPreconditionError(
         "a compaction is already running on this node; wait for it to finish");
   }
+  // Writes during the compaction may land above what it compacts: they stay counted.
+  const uint64_t writes = writes_since_compaction_.load();
   const absl::Time start = absl::Now();
   COHORT_RETURN_IF_ERROR(store_.CompactAll());
+  writes_since_compaction_.fetch_sub(writes);
+  if (metrics_ != nullptr) metrics_->RecordCompaction(automatic);
   response->set_seconds(absl::ToDoubleSeconds(absl::Now() - start));
   response->set_live_data_bytes(store_.Stats().live_data_bytes);
   return absl::OkStatus();
+}
+
+void RequestHandler::NoteWrites(uint64_t n) const {
+  if (n == 0) return;
+  writes_since_compaction_.fetch_add(n);
+  last_write_nanos_.store(absl::GetCurrentTimeNanos());
+}
+
+bool RequestHandler::AutoCompactDue(absl::Time now) const {
+  const uint64_t writes = writes_since_compaction_.load();
+  if (writes == 0) return false;
+  const absl::Duration since = now - absl::FromUnixNanos(last_write_nanos_.load());
+  return AutoCompactionDue(options_, writes, store_.Stats().estimated_customers, since);
+}
+
+bool AutoCompactionDue(const NodeOptions& options, uint64_t writes, uint64_t customers,
+                       absl::Duration since_last_write) {
+  if (options.auto_compact_quiet <= absl::ZeroDuration()) return false;
+  if (writes == 0 || writes < options.auto_compact_min_writes) return false;
+  if (static_cast<double>(writes) < options.auto_compact_ratio * static_cast<double>(customers)) {
+    return false;
+  }
+  return since_last_write >= options.auto_compact_quiet;
 }
 
 absl::StatusOr<ExportPlan> RequestHandler::PlanExport(const v1::ExportRequest& request) const {

@@ -3,7 +3,9 @@
 // adapts it to gRPC's callback API.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -37,6 +39,12 @@ struct ExportPlan {
   std::optional<absl::Time> as_of;
   size_t rows_per_message = kDefaultExportRows;
 };
+
+// Whether an automatic compaction is due (NodeOptions::auto_compact_*): `writes` since the
+// last full compaction began, `customers` stored (an estimate), and the time since the last
+// write.
+bool AutoCompactionDue(const NodeOptions& options, uint64_t writes, uint64_t customers,
+                       absl::Duration since_last_write);
 
 // Every method is thread-safe and returns OK with the response filled, or a canonical
 // error whose message says what to fix (nothing is stored when a write returns an error):
@@ -76,6 +84,13 @@ class RequestHandler {
   // ProfileStore::CompactAll, one at a time per node (FAILED_PRECONDITION while one runs).
   absl::Status Compact(const v1::CompactRequest& request, v1::CompactResponse* response) const;
 
+  // The automatic compaction: whether one is due at `now` (AutoCompactionDue on this
+  // node's writes and store), and running it (Compact's work, counted as automatic).
+  bool AutoCompactDue(absl::Time now) const;
+  absl::Status AutoCompact(v1::CompactResponse* response) const;
+  // Events, attribute rows and erasures written since the last full compaction began.
+  uint64_t WritesSinceCompaction() const { return writes_since_compaction_.load(); }
+
   // Validates an Export request (range owned, features known, as_of and rows_per_message
   // well-formed) without reading any data.
   absl::StatusOr<ExportPlan> PlanExport(const v1::ExportRequest& request) const;
@@ -91,12 +106,18 @@ class RequestHandler {
   std::vector<std::string> FeatureNames(const storage::FeatureSelection& selection) const;
   // ValidateId(customer_id, "customer_id") and ownership under the current map.
   absl::Status CheckSingleCustomer(absl::string_view customer_id, const OwnershipView& view) const;
+  // Counts `n` writes now (for the automatic compaction).
+  void NoteWrites(uint64_t n) const;
+  // Compact and AutoCompact.
+  absl::Status RunCompaction(bool automatic, v1::CompactResponse* response) const;
 
   storage::ProfileStore& store_;
   const Ownership& ownership_;
   const NodeOptions options_;
   const StoreMetrics* const metrics_;
   mutable std::mutex compact_mu_;  // held by the running Compact
+  mutable std::atomic<uint64_t> writes_since_compaction_{0};
+  mutable std::atomic<int64_t> last_write_nanos_{0};  // absl::GetCurrentTimeNanos()
 };
 
 }  // namespace cohort::featurestore

@@ -5,7 +5,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <utility>
@@ -13,6 +15,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "prometheus/registry.h"
@@ -81,6 +84,14 @@ absl::Status CheckOptions(const NodeOptions& o) {
   if (o.history_cap == 0) return absl::InvalidArgumentError("history_cap must be positive");
   if (o.max_batch_events == 0) {
     return absl::InvalidArgumentError("max_batch_events must be positive");
+  }
+  if (o.auto_compact_quiet < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("auto_compact_quiet must not be negative (0 disables)");
+  }
+  if (!(o.auto_compact_ratio >= 0) || !std::isfinite(o.auto_compact_ratio)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("auto_compact_ratio is ", o.auto_compact_ratio,
+                     "; it must be a finite number >= 0 (writes per stored customer)"));
   }
   if (o.block_cache_mb > (uint64_t{1} << 30)) {
     return absl::InvalidArgumentError(
@@ -207,6 +218,9 @@ absl::StatusOr<std::unique_ptr<StoreNode>> StoreNode::Start(NodeOptions options)
     COHORT_RETURN_IF_ERROR(
         WriteFileAtomically(options.port_file, absl::StrCat(node->address_, "\n")));
   }
+  if (options.auto_compact_quiet > absl::ZeroDuration()) {
+    node->auto_compactor_ = std::thread([raw = node.get()] { raw->AutoCompactLoop(); });
+  }
   std::shared_ptr<const OwnershipView> view = node->ownership_->Current();
   uint32_t owned = 0;
   for (const PartitionRangeSpec& r : view->owned()) owned += r.end - r.begin;
@@ -231,6 +245,10 @@ void StoreNode::Shutdown() {
   }
   metrics_server_.reset();  // its collectors read the store: stop scrapes before closing it
   if (ownership_ != nullptr) ownership_->StopWatching();
+  // A compaction (automatic, or a Compact call past the drain) stops where it is.
+  if (store_ != nullptr) store_->StopCompactions();
+  stop_auto_compactor_.Notify();
+  if (auto_compactor_.joinable()) auto_compactor_.join();
   if (requests_ != nullptr) requests_->Shutdown();
   if (exports_ != nullptr) exports_->Shutdown();
   server_.reset();
@@ -239,6 +257,29 @@ void StoreNode::Shutdown() {
   store_.reset();  // closes RocksDB; every acknowledged write is already in the WAL
   if (read_helpers_ != nullptr) read_helpers_->Shutdown();
   if (was_serving) LogLine("stopped: store closed cleanly");
+}
+
+void StoreNode::AutoCompactLoop() {
+  const absl::Duration quiet = options_.auto_compact_quiet;
+  const absl::Duration check = std::clamp(quiet / 4, absl::Milliseconds(10), absl::Seconds(10));
+  absl::Time next_try = absl::InfinitePast();  // after a failure: one quiet period later
+  while (!stop_auto_compactor_.WaitForNotificationWithTimeout(check)) {
+    const absl::Time now = absl::Now();
+    if (now < next_try || !handler_->AutoCompactDue(now)) continue;
+    LogLine(absl::StrCat("automatic compaction: ", handler_->WritesSinceCompaction(),
+                         " writes since the last full compaction, none in the last ",
+                         absl::FormatDuration(quiet)));
+    v1::CompactResponse response;
+    const absl::Status status = handler_->AutoCompact(&response);
+    if (status.ok()) {
+      LogLine(absl::StrFormat("automatic compaction done in %.1f s; %d live bytes",
+                              response.seconds(), response.live_data_bytes()));
+    } else if (!absl::IsFailedPrecondition(status) &&  // a Compact call is running
+               !absl::IsAborted(status)) {             // the node is shutting down
+      LogLine(absl::StrCat("automatic compaction failed: ", status.ToString()));
+      next_try = absl::Now() + quiet;
+    }
+  }
 }
 
 void BlockTerminationSignals() { cohort::BlockTerminationSignals(); }

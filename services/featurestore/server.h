@@ -4,8 +4,10 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
 #include "services/featurestore/node_options.h"
 
 namespace grpc {
@@ -70,6 +72,9 @@ class StoreNode {
 
  private:
   StoreNode();
+  // The automatic compaction (NodeOptions::auto_compact_*): checks every quarter of
+  // auto_compact_quiet (10 ms to 10 s) until Shutdown.
+  void AutoCompactLoop();
 
   NodeOptions options_;
   int port_ = 0;
@@ -93,6 +98,8 @@ class StoreNode {
   std::unique_ptr<metrics::MetricsServer> metrics_server_;  // null when metrics_listen is empty
   int metrics_port_ = 0;
   std::string metrics_address_;
+  std::thread auto_compactor_;  // not started when auto_compact_quiet is zero
+  absl::Notification stop_auto_compactor_;
   bool stopped_ = false;
 };
 

@@ -81,6 +81,16 @@ StoreMetrics::StoreMetrics(prometheus::Registry& registry) {
       &values.Add({{"status", "defaulted"}});
   feature_values_[static_cast<size_t>(storage::FeatureStatus::kStale)] =
       &values.Add({{"status", "stale"}});
+  auto& compactions = prometheus::BuildCounter()
+                          .Name("cohort_store_compactions_total")
+                          .Help("Full compactions of the store completed, by what started them.")
+                          .Register(registry);
+  compactions_rpc_ = &compactions.Add({{"trigger", "rpc"}});
+  compactions_auto_ = &compactions.Add({{"trigger", "auto"}});
+}
+
+void StoreMetrics::RecordCompaction(bool automatic) const {
+  (automatic ? compactions_auto_ : compactions_rpc_)->Increment();
 }
 
 void StoreMetrics::RecordIngest(const v1::IngestResponse& response,

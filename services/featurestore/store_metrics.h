@@ -29,7 +29,8 @@ absl::string_view RejectionReasonLabel(absl::string_view reason);
 class StoreMetrics {
  public:
   // Registers cohort_store_ingest_events_total, cohort_store_ingest_rejected_total,
-  // cohort_store_event_lag_seconds and cohort_store_feature_values_total in `registry`
+  // cohort_store_event_lag_seconds, cohort_store_feature_values_total and
+  // cohort_store_compactions_total in `registry`
   // (which must outlive this object and not hold them yet), every label value at 0.
   explicit StoreMetrics(prometheus::Registry& registry);
 
@@ -46,6 +47,10 @@ class StoreMetrics {
   // Counts the values of `vectors` by status.
   void RecordFeatureValues(absl::Span<const storage::FeatureVector> vectors) const;
 
+  // Counts a completed full compaction: automatic (NodeOptions::auto_compact_*) or asked for
+  // by a Compact call.
+  void RecordCompaction(bool automatic) const;
+
  private:
   prometheus::Counter* applied_ = nullptr;
   prometheus::Counter* duplicate_ = nullptr;
@@ -53,6 +58,8 @@ class StoreMetrics {
   std::array<prometheus::Counter*, 10> rejected_by_reason_{};  // in kReasons order
   prometheus::Histogram* lag_ = nullptr;
   std::array<prometheus::Counter*, 4> feature_values_{};  // by storage::FeatureStatus
+  prometheus::Counter* compactions_rpc_ = nullptr;
+  prometheus::Counter* compactions_auto_ = nullptr;
 };
 
 }  // namespace cohort::featurestore

@@ -47,7 +47,8 @@ class ClusterFeaturesTest(ClusterTestCase):
                       self.import_out.stdout)
         self.assertIsNotNone(m, self.import_out.stdout + self.import_out.stderr)
         self.assertEqual([int(x) for x in m.groups()], [total, total, 0, 0])
-        self.assertIn("hint: after a bulk load, run `cohortctl compact`", self.import_out.stdout)
+        self.assertIn("hint: reads merge the imported writes until a compaction",
+                      self.import_out.stdout)
         # --compact: once delivered, every node is compacted and the table says so.
         again = cohortctl("import", f"--shard_map={self.cluster.shard_map_path}",
                           f"--events={self.events}", "--compact")

@@ -1,6 +1,7 @@
 // The FeatureStore gRPC service end to end: ingest and read back, streams, export, erase,
 // profiles, node information, health, drain. Bad input: featurestore_validation_test.cc.
 #include <atomic>
+#include <cmath>
 #include <map>
 #include <set>
 #include <thread>
@@ -8,6 +9,7 @@
 #include "featurestore_test_node.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/featurestore/request_handler.h"
 
 namespace cohort::featurestore::test {
 namespace {
@@ -536,6 +538,39 @@ TEST_F(StoreNodeTest, ShutdownDrainsAndStopsServing) {
   context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
   EXPECT_FALSE(stub_->NodeInfo(context.get(), v1::NodeInfoRequest(), &info).ok());
   node_->Shutdown();  // idempotent
+}
+
+// The automatic compaction's trigger: enough writes, in absolute terms and per stored
+// customer, then a quiet period; a zero quiet period disables it.
+TEST(AutoCompactionTest, NeedsEnoughWritesThenAQuietPeriod) {
+  NodeOptions o;
+  o.auto_compact_quiet = absl::Minutes(2);
+  o.auto_compact_min_writes = 100;
+  o.auto_compact_ratio = 0.5;
+  EXPECT_TRUE(AutoCompactionDue(o, 1000, 1000, absl::Minutes(3)));
+  EXPECT_TRUE(AutoCompactionDue(o, 500, 1000, absl::Minutes(2)));    // every bound met exactly
+  EXPECT_FALSE(AutoCompactionDue(o, 1000, 1000, absl::Minutes(1)));  // still being written
+  EXPECT_FALSE(AutoCompactionDue(o, 99, 0, absl::Minutes(3)));       // too few writes
+  EXPECT_FALSE(AutoCompactionDue(o, 499, 1000, absl::Minutes(3)));   // too few per customer
+  o.auto_compact_min_writes = 0;
+  o.auto_compact_ratio = 0;
+  EXPECT_FALSE(AutoCompactionDue(o, 0, 0, absl::Minutes(3)));  // nothing written
+  EXPECT_TRUE(AutoCompactionDue(o, 1, 0, absl::Minutes(3)));
+  o.auto_compact_quiet = absl::ZeroDuration();
+  EXPECT_FALSE(AutoCompactionDue(o, 1000, 1000, absl::Hours(1)));
+}
+
+TEST_F(StoreNodeTest, BadAutoCompactionOptionsStopStartUp) {
+  node_.reset();
+  options_.auto_compact_ratio = std::nan("");
+  absl::StatusOr<std::unique_ptr<StoreNode>> node = StoreNode::Start(options_);
+  EXPECT_EQ(node.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(node.status().message()), HasSubstr("auto_compact_ratio"));
+  options_.auto_compact_ratio = 0.5;
+  options_.auto_compact_quiet = -absl::Seconds(1);
+  node = StoreNode::Start(options_);
+  EXPECT_EQ(node.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(node.status().message()), HasSubstr("auto_compact_quiet"));
 }
 
 }  // namespace

@@ -371,6 +371,52 @@ TEST_F(MetricsNodeTest, FeatureValueStatusesOwnershipAndEpoch) {
   EXPECT_EQ(page.Value("cohort_store_owned_partitions"), 64);
 }
 
+// After a bulk load and a quiet period the node compacts by itself, once, and counts it as
+// automatic; reads answer the same afterwards.
+TEST_F(MetricsNodeTest, AutomaticCompactionAfterAQuietBulkLoad) {
+  options_.auto_compact_quiet = absl::Milliseconds(200);
+  options_.auto_compact_min_writes = 20;
+  options_.auto_compact_ratio = 1.0;
+  StartNode();
+  std::vector<std::string> customers;
+  std::vector<v1::Event> events;
+  for (int c = 0; c < 3; ++c) {
+    customers.push_back(Customer(true, c));
+    for (int e = 0; e < 10; ++e) {
+      const bool purchase = e % 3 == 0;
+      events.push_back(MakeEvent(absl::StrCat("c", c, "-e", e), customers.back(),
+                                 now_ - absl::Hours(1 + 24 * e), purchase ? "purchase" : "view",
+                                 purchase ? 5.0 * (e + 1) : 0));
+    }
+  }
+  v1::IngestResponse ingest;
+  ASSERT_TRUE(Ingest(events, &ingest).ok());
+  ASSERT_EQ(ingest.applied(), 30u);
+  v1::GetFeaturesRequest read;  // as of a fixed time: the answer does not move with the clock
+  for (const std::string& id : customers) read.add_customer_ids(id);
+  *read.mutable_as_of() = Ts(now_);
+  v1::GetFeaturesResponse before;
+  ASSERT_TRUE(stub_->GetFeatures(Context().get(), read, &before).ok());
+
+  const auto compactions = [&](const std::string& trigger) {
+    return Scrape().Value("cohort_store_compactions_total", {{"trigger", trigger}}).value_or(-1);
+  };
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (compactions("auto") < 1 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));  // polling interval, not a correctness assumption
+  }
+  EXPECT_EQ(compactions("auto"), 1);
+  EXPECT_EQ(compactions("rpc"), 0);
+  v1::GetFeaturesResponse after;
+  ASSERT_TRUE(stub_->GetFeatures(Context().get(), read, &after).ok());
+  EXPECT_EQ(after.SerializeAsString(), before.SerializeAsString());
+
+  // A Compact call counts as rpc.
+  v1::CompactResponse compacted;
+  ASSERT_TRUE(stub_->Compact(Context().get(), v1::CompactRequest(), &compacted).ok());
+  EXPECT_EQ(compactions("rpc"), 1);
+}
+
 TEST_F(MetricsNodeTest, RocksDbHealthPerColumnFamily) {
   const std::string alice = Customer(true);
   v1::IngestResponse ingest;

@@ -405,8 +405,9 @@ absl::Status RunImport(const ClusterOptions& cluster, const ImportOptions& optio
   if (!failure.ok()) return failure;
   if (!options.compact) {
     std::printf(
-        "hint: after a bulk load, run `cohortctl compact` (or import with --compact): until a "
-        "compaction, reads merge the imported writes\n");
+        "hint: reads merge the imported writes until a compaction. The nodes run one by "
+        "themselves once writes stop after a large load (cohort-store --auto_compact_*); "
+        "`cohortctl compact` (or import --compact) runs one now\n");
     return absl::OkStatus();
   }
   std::printf("compacting every node\n");
