@@ -238,6 +238,9 @@ void StoreNode::Shutdown() {
   if (stopped_) return;
   stopped_ = true;
   const bool was_serving = server_ != nullptr;
+  // A running compaction (automatic, or a Compact call) stops where it is rather than hold
+  // up the drain: it is maintenance, and the next one redoes what is left.
+  if (store_ != nullptr) store_->StopCompactions();
   if (server_ != nullptr) {
     LogLine(absl::StrCat("draining: no new calls, up to ",
                          absl::FormatDuration(options_.drain_timeout), " for the calls in flight"));
@@ -245,8 +248,6 @@ void StoreNode::Shutdown() {
   }
   metrics_server_.reset();  // its collectors read the store: stop scrapes before closing it
   if (ownership_ != nullptr) ownership_->StopWatching();
-  // A compaction (automatic, or a Compact call past the drain) stops where it is.
-  if (store_ != nullptr) store_->StopCompactions();
   stop_auto_compactor_.Notify();
   if (auto_compactor_.joinable()) auto_compactor_.join();
   if (requests_ != nullptr) requests_->Shutdown();

@@ -123,5 +123,18 @@ TEST_F(StorageEraseTest, AfterCompactionNoKeyOfTheCustomerIsLeft) {
   EXPECT_FALSE((*copy)->GetProfile("mona").value().has_value());
 }
 
+// StopCompactions (a node shutting down) makes CompactAll answer ABORTED, and the data
+// stays readable.
+TEST_F(StorageEraseTest, StoppedCompactionsAreAbortedAndLoseNothing) {
+  Populate("olga", 3);
+  store_->StopCompactions();
+  const absl::Status compacted = store_->CompactAll();
+  EXPECT_EQ(compacted.code(), absl::StatusCode::kAborted) << compacted;
+  EXPECT_TRUE(absl::StrContains(compacted.message(), "shutting down")) << compacted;
+  auto profile = store_->GetProfile("olga");
+  ASSERT_TRUE(profile.ok() && profile->has_value());
+  EXPECT_EQ((*profile)->lifetime[0].count, 3);
+}
+
 }  // namespace
 }  // namespace cohort::storage::test
