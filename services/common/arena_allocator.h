@@ -9,6 +9,7 @@
 #include <grpcpp/support/message_allocator.h>
 
 #include <memory>
+#include <utility>
 
 namespace cohort {
 
@@ -44,8 +45,14 @@ class ArenaMessage {
   ArenaMessage()
       : arena_(std::make_unique<google::protobuf::Arena>()),
         message_(google::protobuf::Arena::CreateMessage<T>(arena_.get())) {}
-  ArenaMessage(ArenaMessage&&) noexcept = default;
-  ArenaMessage& operator=(ArenaMessage&&) noexcept = default;
+  // A moved-from ArenaMessage holds no message (destroy or assign it only).
+  ArenaMessage(ArenaMessage&& other) noexcept
+      : arena_(std::move(other.arena_)), message_(std::exchange(other.message_, nullptr)) {}
+  ArenaMessage& operator=(ArenaMessage&& other) noexcept {
+    arena_ = std::move(other.arena_);
+    message_ = std::exchange(other.message_, nullptr);
+    return *this;
+  }
 
   T& operator*() { return *message_; }
   const T& operator*() const { return *message_; }
