@@ -32,7 +32,9 @@ struct SelectionPlan;  // feature_eval.cc
 
 // Evaluates one selection for many customers: what the selection needs (features, their
 // operands, windows, filters) is worked out once, at construction. Thread-safe for
-// concurrent Evaluate calls; `registry` must outlive it.
+// concurrent Evaluate calls; `registry` must outlive it. Evaluate keeps its working memory
+// per thread (thread_local, grown to the largest registry seen) and reuses it from one call
+// to the next; a value never depends on what else the selection holds.
 class FeatureEvaluator {
  public:
   FeatureEvaluator(const FeatureRegistry& registry, const FeatureSelection& selection);
